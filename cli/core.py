@@ -1,0 +1,262 @@
+"""The booking-core commands: init, org/site/space/staff add, book, free, cancel, checkin,
+noshow, list."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from booking.errors import InvalidInput
+from booking.models import KIND_LABELS, KINDS, ROLES
+from booking.service import Cospace
+from booking.timeutil import format_hours, human_span, human_time_span, parse_date, to_local
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("init", parents=[common], help="create or upgrade the store")
+    p.add_argument("--demo", action="store_true", help="also load the demo site")
+    p.set_defaults(func=cmd_init)
+
+    org = sub.add_parser("org", parents=[common], help="organisations")
+    org_sub = org.add_subparsers(dest="org_command", metavar="ACTION", required=True)
+    p = org_sub.add_parser("add", parents=[common], help="add an organisation")
+    p.add_argument("code")
+    p.add_argument("--name", required=True)
+    p.add_argument("--host", action="store_true", help="the host organisation (the jobcentre)")
+    p.add_argument("--advance-weeks", type=int, default=None,
+                   help="how far ahead its staff may book (default: host no limit, partner 8)")
+    p.set_defaults(func=cmd_org_add)
+
+    site = sub.add_parser("site", parents=[common], help="sites")
+    site_sub = site.add_subparsers(dest="site_command", metavar="ACTION", required=True)
+    p = site_sub.add_parser("add", parents=[common], help="add a site")
+    p.add_argument("code")
+    p.add_argument("--name", required=True)
+    p.add_argument("--tz", default="Europe/London", help="IANA time zone")
+    p.add_argument("--hours", default="mon-fri 08:30-17:00",
+                   help='opening hours, e.g. "mon-thu 08:30-17:00, fri 08:30-16:30"')
+    p.add_argument("--holidays", default="ENG", dest="holiday_region",
+                   help="bank holidays of ENG (England and Wales), SCT, NIR, or '' for none")
+    p.set_defaults(func=cmd_site_add)
+
+    space = sub.add_parser("space", parents=[common], help="spaces")
+    space_sub = space.add_subparsers(dest="space_command", metavar="ACTION", required=True)
+    p = space_sub.add_parser("add", parents=[common], help="add a space")
+    p.add_argument("code")
+    p.add_argument("--site", required=True)
+    p.add_argument("--kind", required=True, choices=KINDS)
+    p.add_argument("--capacity", required=True, type=int)
+    p.add_argument("--features", default="", help="comma-separated: wifi,pc,step-free,...")
+    p.add_argument("--private", action="store_true", help="a private room for confidential "
+                   "interviews")
+    p.add_argument("--name", default="")
+    p.add_argument("--only", default="", help="restrict to these organisations (comma-separated)")
+    p.set_defaults(func=cmd_space_add)
+
+    staff = sub.add_parser("staff", parents=[common], help="staff")
+    staff_sub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
+    p = staff_sub.add_parser("add", parents=[common], help="add a staff member")
+    p.add_argument("staff_login", metavar="LOGIN")
+    p.add_argument("--name", required=True)
+    p.add_argument("--org", required=True)
+    p.add_argument("--role", required=True, choices=ROLES)
+    p.set_defaults(func=cmd_staff_add)
+
+    p = sub.add_parser("book", parents=[common], help="book a space")
+    p.add_argument("space")
+    p.add_argument("start", help="local start, YYYY-MM-DD HH:MM")
+    p.add_argument("end", help="local end, YYYY-MM-DD HH:MM or HH:MM")
+    p.add_argument("--org", default=None)
+    p.add_argument("--attendees", type=int, default=1)
+    p.add_argument("--purpose", default="")
+    p.add_argument("--confidential", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_book)
+
+    p = sub.add_parser("free", parents=[common], help="find free spaces")
+    p.add_argument("site")
+    p.add_argument("kind", choices=KINDS)
+    p.add_argument("start")
+    p.add_argument("end")
+    p.add_argument("--attendees", type=int, default=1)
+    p.add_argument("--needs", default="", help="comma-separated features")
+    p.add_argument("--confidential", action="store_true", help="only private rooms")
+    p.add_argument("--org", default=None)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_free)
+
+    for name, func, text in (
+        ("cancel", cmd_cancel, "cancel a booking"),
+        ("checkin", cmd_checkin, "check a booking in"),
+        ("noshow", cmd_noshow, "mark a booking as a no-show"),
+    ):
+        p = sub.add_parser(name, parents=[common], help=text)
+        p.add_argument("booking_id", type=int, metavar="BOOKING_ID")
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("list", parents=[common], help="list bookings")
+    p.add_argument("--site")
+    p.add_argument("--org")
+    p.add_argument("--space")
+    p.add_argument("--from", dest="date_from")
+    p.add_argument("--to", dest="date_to")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_list)
+
+
+def _open(url: str, login: str) -> Cospace:
+    return Cospace.open(url, login)
+
+
+def _print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def cmd_init(args: argparse.Namespace, url: str, login: str) -> int:
+    app, was_new = Cospace.init(url, login)
+    print(("Created" if was_new else "Upgraded") + f" the store; {login} "
+          + ("is its administrator." if was_new else "can carry on."))
+    if args.demo:
+        from booking.demo import load_demo
+
+        summary = load_demo(app)
+        print(summary)
+    return 0
+
+
+def cmd_org_add(args: argparse.Namespace, url: str, login: str) -> int:
+    org = _open(url, login).add_org(args.code, args.name, host=args.host,
+                                    advance_weeks=args.advance_weeks)
+    print(f"Added {'host' if org.is_host else 'partner'} organisation {org.code}: {org.name}.")
+    return 0
+
+
+def cmd_site_add(args: argparse.Namespace, url: str, login: str) -> int:
+    site = _open(url, login).add_site(args.code, args.name, tz=args.tz, hours=args.hours,
+                                      holiday_region=args.holiday_region)
+    print(f"Added site {site.code}: {site.name} ({site.tz}), open {format_hours(site.hours)}.")
+    return 0
+
+
+def cmd_space_add(args: argparse.Namespace, url: str, login: str) -> int:
+    only = [c.strip() for c in args.only.split(",") if c.strip()]
+    space = _open(url, login).add_space(
+        args.code, site=args.site, kind=args.kind, capacity=args.capacity,
+        features=args.features, private=args.private, name=args.name, restricted_to=only,
+    )
+    extra = []
+    if space.features:
+        extra.append(", ".join(sorted(space.features)))
+    if space.private:
+        extra.append("private")
+    if space.restricted_to:
+        extra.append("only " + ", ".join(sorted(space.restricted_to)))
+    print(f"Added {KIND_LABELS[space.kind]} {space.code} at {space.site_code} for "
+          f"{space.capacity}" + (f" ({'; '.join(extra)})" if extra else "") + ".")
+    return 0
+
+
+def cmd_staff_add(args: argparse.Namespace, url: str, login: str) -> int:
+    person = _open(url, login).add_staff(args.staff_login, name=args.name, org=args.org,
+                                         role=args.role)
+    print(f"Added {person.login} ({person.name}), {person.role} at {person.org_code}.")
+    return 0
+
+
+def cmd_book(args: argparse.Namespace, url: str, login: str) -> int:
+    view = _open(url, login).book(
+        args.space, args.start, args.end, org=args.org, attendees=args.attendees,
+        purpose=args.purpose, confidential=args.confidential,
+    )
+    if args.json:
+        _print_json(view.to_json())
+    else:
+        print(f"Booked #{view.id}: {_space_label(view)}, "
+              f"{human_span(view.start, view.end, view.tz)}, for {view.org}.")
+    return 0
+
+
+def _space_label(view: Any) -> str:
+    if view.space_name and view.space_name != view.space:
+        return f"{view.space_name} ({view.space})"
+    return view.space
+
+
+def cmd_free(args: argparse.Namespace, url: str, login: str) -> int:
+    app = _open(url, login)
+    result = app.find_free(args.site, args.kind, args.start, args.end,
+                           attendees=args.attendees, needs=args.needs,
+                           confidential=args.confidential, org=args.org)
+    if args.json:
+        _print_json([s.to_json() for s in result.spaces])
+        if not result.spaces and result.suggestions:
+            print("No fitting space is free then. Nearest free times: " + "; ".join(
+                f"{s.space} {human_time_span(s.start, s.end, s.tz)}" for s in result.suggestions
+            ), file=sys.stderr)
+        return 0
+    if result.spaces:
+        print(f"{len(result.spaces)} free {KIND_LABELS[args.kind]}"
+              f"{'s' if len(result.spaces) != 1 else ''}, best first:")
+        for s in result.spaces:
+            feats = ", ".join(sorted(s.features)) or "-"
+            print(f"  {s.code:<8} {s.name:<24} capacity {s.capacity:<3} {feats}"
+                  + ("  private" if s.private else ""))
+        return 0
+    print(f"No {KIND_LABELS[args.kind]} that fits is free then; the request is recorded as "
+          "unmet demand.")
+    if result.suggestions:
+        print("Nearest free times that day:")
+        for s in result.suggestions:
+            print(f"  {s.space:<8} {human_span(s.start, s.end, s.tz)}")
+    else:
+        print("Nothing fitting is free for that long on that day.")
+    return 0
+
+
+def _status_cmd(method: str, verb: str):  # type: ignore[no-untyped-def]
+    def run(args: argparse.Namespace, url: str, login: str) -> int:
+        view = getattr(_open(url, login), method)(args.booking_id)
+        if args.json:
+            _print_json(view.to_json())
+        else:
+            print(f"{verb} #{view.id}: {view.space} "
+                  f"{human_span(view.start, view.end, view.tz)}, {view.org}.")
+        return 0
+    return run
+
+
+cmd_cancel = _status_cmd("cancel", "Cancelled")
+cmd_checkin = _status_cmd("checkin", "Checked in")
+cmd_noshow = _status_cmd("noshow", "Marked no-show")
+
+
+def cmd_list(args: argparse.Namespace, url: str, login: str) -> int:
+    app = _open(url, login)
+    start = parse_date(args.date_from) if args.date_from else None
+    end = parse_date(args.date_to) if args.date_to else None
+    if start and end and end < start:
+        raise InvalidInput("--to is before --from.")
+    views = app.list_bookings(site=args.site, org=args.org, space=args.space,
+                              start=start, end=end)
+    if args.json:
+        _print_json([v.to_json() for v in views])
+        return 0
+    if not views:
+        print("No bookings.")
+        return 0
+    day = None
+    for v in views:
+        local_day = to_local(v.start, v.tz).date()
+        if local_day != day:
+            day = local_day
+            print(to_local(v.start, v.tz).format("dddd D MMMM YYYY"))
+        status = v.status.replace("_", "-")
+        detail = f"  {v.purpose}" if v.purpose else ""
+        print(f"  #{v.id:<6} {human_time_span(v.start, v.end, v.tz)}  {v.space:<8} "
+              f"{v.org:<6} {status:<10}{detail}")
+    return 0
+

@@ -1,0 +1,277 @@
+"""Queries that must run in the database for correctness or speed.
+
+Every function takes an open :class:`~sqlalchemy.Connection` inside a unit of work from
+:mod:`db.engine`; none commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, func, insert, select, update
+
+from db.tables import (
+    ACTIVE_STATUSES,
+    Audit,
+    Booking,
+    Closure,
+    OpeningHours,
+    Organisation,
+    Site,
+    Space,
+    SpaceRestriction,
+    Staff,
+)
+
+B = Booking.__table__
+SP = Space.__table__
+ORG = Organisation.__table__
+SITE = Site.__table__
+STAFF = Staff.__table__
+
+
+def site_row(conn: Connection, *, code: str | None = None, id: int | None = None) -> Row | None:
+    q = select(SITE)
+    q = q.where(SITE.c.code == code) if code is not None else q.where(SITE.c.id == id)
+    return conn.execute(q).first()
+
+
+def all_sites(conn: Connection) -> Sequence[Row]:
+    return conn.execute(select(SITE).order_by(SITE.c.code)).all()
+
+
+def opening_hours(conn: Connection, site_id: int) -> dict[int, tuple[int, int]]:
+    t = OpeningHours.__table__
+    rows = conn.execute(
+        select(t.c.weekday, t.c.opens_min, t.c.closes_min).where(t.c.site_id == site_id)
+    ).all()
+    return {r.weekday: (r.opens_min, r.closes_min) for r in rows}
+
+
+def closures(
+    conn: Connection, site_id: int, start: dt.date | None = None, end: dt.date | None = None
+) -> dict[dt.date, str]:
+    t = Closure.__table__
+    q = select(t.c.day, t.c.reason).where(t.c.site_id == site_id)
+    if start is not None:
+        q = q.where(t.c.day >= start)
+    if end is not None:
+        q = q.where(t.c.day <= end)
+    return {r.day: r.reason for r in conn.execute(q)}
+
+
+def space_row(conn: Connection, code: str) -> Row | None:
+    q = (
+        select(SP, SITE.c.code.label("site_code"))
+        .join(SITE, SITE.c.id == SP.c.site_id)
+        .where(SP.c.code == code)
+    )
+    return conn.execute(q).first()
+
+
+def space_rows(
+    conn: Connection, *, site_id: int | None = None, kind: str | None = None,
+    active_only: bool = False,
+) -> Sequence[Row]:
+    q = select(SP, SITE.c.code.label("site_code")).join(SITE, SITE.c.id == SP.c.site_id)
+    if site_id is not None:
+        q = q.where(SP.c.site_id == site_id)
+    if kind is not None:
+        q = q.where(SP.c.kind == kind)
+    if active_only:
+        q = q.where(SP.c.active.is_(True))
+    return conn.execute(q.order_by(SP.c.kind, SP.c.code)).all()
+
+
+def restrictions(conn: Connection, space_ids: Iterable[int]) -> dict[int, frozenset[str]]:
+    t = SpaceRestriction.__table__
+    ids = list(space_ids)
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(t.c.space_id, ORG.c.code)
+        .join(ORG, ORG.c.id == t.c.org_id)
+        .where(t.c.space_id.in_(ids))
+    ).all()
+    out: dict[int, set[str]] = {}
+    for r in rows:
+        out.setdefault(r.space_id, set()).add(r.code)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def org_row(conn: Connection, *, code: str | None = None, id: int | None = None) -> Row | None:
+    q = select(ORG)
+    q = q.where(ORG.c.code == code) if code is not None else q.where(ORG.c.id == id)
+    return conn.execute(q).first()
+
+
+def staff_row(conn: Connection, login: str) -> Row | None:
+    q = (
+        select(STAFF, ORG.c.code.label("org_code"))
+        .outerjoin(ORG, ORG.c.id == STAFF.c.org_id)
+        .where(STAFF.c.login == login)
+    )
+    return conn.execute(q).first()
+
+
+def clashes(
+    conn: Connection,
+    space_id: int,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    max_minutes: int,
+    exclude_id: int | None = None,
+    limit: int | None = 5,
+) -> Sequence[Row]:
+    """Active bookings of ``space_id`` overlapping the half-open ``[start, end)``.
+
+    The lower bound ``start_at > start - max_minutes`` lets the ``(space_id, start_at)`` index
+    answer with a short range scan, however many bookings the store holds.
+    """
+    q = (
+        select(B.c.id, B.c.start_at, B.c.end_at, B.c.status, ORG.c.code.label("org_code"))
+        .join(ORG, ORG.c.id == B.c.org_id)
+        .where(
+            B.c.space_id == space_id,
+            B.c.start_at < end,
+            B.c.start_at > start - dt.timedelta(minutes=max_minutes),
+            B.c.end_at > start,
+            B.c.status.in_(ACTIVE_STATUSES),
+        )
+        .order_by(B.c.start_at)
+    )
+    if exclude_id is not None:
+        q = q.where(B.c.id != exclude_id)
+    if limit:
+        q = q.limit(limit)
+    return conn.execute(q).all()
+
+
+def insert_booking(conn: Connection, values: dict[str, Any]) -> int:
+    result = conn.execute(insert(B).values(**values))
+    pk = result.inserted_primary_key
+    assert pk is not None
+    return int(pk[0])
+
+
+def update_booking(conn: Connection, booking_id: int, values: dict[str, Any]) -> None:
+    conn.execute(update(B).where(B.c.id == booking_id).values(**values))
+
+
+def booking_row(conn: Connection, booking_id: int) -> Row | None:
+    return conn.execute(_booking_select().where(B.c.id == booking_id)).first()
+
+
+def _booking_select():  # type: ignore[no-untyped-def]
+    return (
+        select(
+            B,
+            SP.c.code.label("space_code"),
+            SP.c.name.label("space_name"),
+            SP.c.kind,
+            SITE.c.code.label("site_code"),
+            SITE.c.tz,
+            ORG.c.code.label("org_code"),
+            STAFF.c.login.label("booked_by_login"),
+        )
+        .join(SP, SP.c.id == B.c.space_id)
+        .join(SITE, SITE.c.id == SP.c.site_id)
+        .join(ORG, ORG.c.id == B.c.org_id)
+        .outerjoin(STAFF, STAFF.c.id == B.c.booked_by_id)
+    )
+
+
+def booking_rows(
+    conn: Connection,
+    *,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    site_id: int | None = None,
+    org_id: int | None = None,
+    space_id: int | None = None,
+    statuses: Sequence[str] | None = None,
+    limit: int | None = None,
+) -> Sequence[Row]:
+    """Bookings overlapping ``[start, end)`` (either bound optional), in time order."""
+    conds = []
+    if start is not None:
+        conds.append(B.c.end_at > start)
+    if end is not None:
+        conds.append(B.c.start_at < end)
+    if site_id is not None:
+        conds.append(SP.c.site_id == site_id)
+    if org_id is not None:
+        conds.append(B.c.org_id == org_id)
+    if space_id is not None:
+        conds.append(B.c.space_id == space_id)
+    if statuses:
+        conds.append(B.c.status.in_(statuses))
+    q = _booking_select()
+    if conds:
+        q = q.where(and_(*conds))
+    q = q.order_by(B.c.start_at, SP.c.code, B.c.id)
+    if limit:
+        q = q.limit(limit)
+    return conn.execute(q).all()
+
+
+def busy_intervals(
+    conn: Connection, space_ids: Sequence[int], start: dt.datetime, end: dt.datetime
+) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
+    """Active bookings of each space overlapping ``[start, end)``, sorted by start."""
+    out: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {i: [] for i in space_ids}
+    if not space_ids:
+        return out
+    rows = conn.execute(
+        select(B.c.space_id, B.c.start_at, B.c.end_at)
+        .where(
+            B.c.space_id.in_(list(space_ids)),
+            B.c.start_at < end,
+            B.c.end_at > start,
+            B.c.status.in_(ACTIVE_STATUSES),
+        )
+        .order_by(B.c.space_id, B.c.start_at)
+    ).all()
+    for r in rows:
+        out[r.space_id].append((r.start_at, r.end_at))
+    return out
+
+
+def add_audit(
+    conn: Connection,
+    *,
+    at: dt.datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> None:
+    """Append one audit record; nothing in cospace updates or deletes them."""
+    conn.execute(
+        insert(Audit.__table__).values(
+            at=at,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=json.dumps(before, default=str, sort_keys=True) if before is not None else None,
+            after=json.dumps(after, default=str, sort_keys=True) if after is not None else None,
+            reason=reason,
+        )
+    )
+
+
+def change_counter(conn: Connection) -> int:
+    """The newest audit id: it changes whenever anything in the store changes."""
+    return int(conn.execute(select(func.max(Audit.__table__.c.id))).scalar() or 0)
+
+
+def count(conn: Connection, table: Any) -> int:
+    return int(conn.execute(select(func.count()).select_from(table.__table__)).scalar() or 0)
