@@ -103,7 +103,8 @@ def check_length(start: dt.datetime, end: dt.datetime, space: SpaceInfo) -> None
     limit = MAX_MINUTES[space.kind]
     if minutes > limit:
         raise RuleViolation(
-            f"{_a(KIND_LABELS[space.kind]).capitalize()} can be booked for at most {fmt_minutes(limit)}; "
+            f"{_a(KIND_LABELS[space.kind]).capitalize()} can be booked for at most "
+            f"{fmt_minutes(limit)}; "
             f"this booking is {fmt_minutes(minutes)}."
         )
 
