@@ -1,54 +1,224 @@
-"""The cospace terminal app (a first board; the full app is issue #3)."""
+"""The cospace terminal app: the board, booking, find-a-space, today's desk and my bookings.
+
+Every database call runs in a thread worker that posts its result back; a poll of the store's
+change counter keeps every screen current while other terminals book.
+"""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.widgets import DataTable, Footer, Header
+import sys
+from collections.abc import Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from booking.errors import CospaceError
-from booking.service import Cospace
-from booking.timeutil import human_time_span, to_local
+from booking.models import Actor, BookingView, OrgInfo, SiteInfo
+from booking.service import Clock, Cospace
+from booking.timeutil import minutes_of_day, to_local
+from tui.data import site_today
+from tui.screens.board import BoardScreen
+from tui.screens.find import FindScreen
+from tui.screens.help import HelpScreen
+from tui.screens.my_bookings import MyBookingsScreen
+from tui.screens.today import TodayScreen
+
+POLL_SECONDS = 1.0
 
 
-class CospaceApp(App[None]):
+class CospaceApp(App[int]):
+    """The app over one :class:`Cospace` (a store, the acting staff member, a clock)."""
+
     TITLE = "cospace"
-    BINDINGS = [("q", "quit", "Quit")]
+    CSS_PATH = "app.tcss"
+    MODES = {
+        "board": BoardScreen,
+        "find": FindScreen,
+        "desk": TodayScreen,
+        "mine": MyBookingsScreen,
+    }
+    DEFAULT_MODE = "board"
+    BINDINGS = [
+        Binding("f", "switch_mode('find')", "Find"),
+        Binding("d", "switch_mode('desk')", "Desk"),
+        Binding("m", "switch_mode('mine')", "Mine"),
+        Binding("escape", "switch_mode('board')", "Board", show=False),
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit", show=False),
+    ]
 
-    def __init__(self, cospace: Cospace) -> None:
+    def __init__(self, cospace: Cospace, *, poll: bool = True) -> None:
         super().__init__()
         self.cospace = cospace
+        self.actor: Actor | None = None
+        self.sites: list[SiteInfo] = []
+        self.orgs: list[OrgInfo] = []
+        self.views: dict[str, Screen] = {}
+        self.poll_enabled = poll
+        self._counter: int | None = None
+        #: set once the board has drawn its first day of data (for the start-up benchmark)
+        self.first_data_shown = False
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield DataTable(id="today")
-        yield Footer()
-
+    # ------------------------------------------------------------------ start-up
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("Time", "Space", "Org", "Status", "Purpose")
-        sites = self.cospace.sites()
+        self.boot()
+        if self.poll_enabled:
+            self.set_interval(POLL_SECONDS, self.poll)
+
+    @work(thread=True, exclusive=True, group="boot", exit_on_error=False)
+    def boot(self) -> None:
+        cs = self.cospace
+        actor, sites, orgs = cs.actor, cs.sites(), cs.orgs()
+        counter = cs.change_counter()
+        self.call_from_thread(self.booted, actor, sites, orgs, counter)
+
+    def booted(self, actor: Actor, sites: list[SiteInfo], orgs: list[OrgInfo],
+               counter: int) -> None:
+        self.actor, self.sites, self.orgs, self._counter = actor, sites, orgs, counter
+        who = actor.name or actor.login
+        self.sub_title = f"{who} ({actor.org_code})" if actor.org_code else who
+        if not actor.known:
+            self.notify(f"'{actor.login}' is not a cospace user: you can look but not book. "
+                        "Start with --as LOGIN (e.g. --as frontdesk).", severity="warning",
+                        timeout=10)
         if not sites:
-            self.notify("No sites yet: run 'cospace init --demo'.", severity="warning")
+            self.notify("This store has no sites yet: run 'cospace init --demo' or "
+                        "'cospace site add'.", severity="warning", timeout=10)
             return
         site = sites[0]
-        day = to_local(self.cospace.now(), site.tz).date()
-        self.sub_title = f"{site.name} — {day:%A %d %B %Y}"
-        table.add_rows(
-            (human_time_span(b.start, b.end, b.tz), b.space, b.org,
-             b.status.replace("_", "-"), b.purpose or "")
-            for b in self.cospace.day_bookings(site.code, day)
-        )
+        board = self.views.get("board")
+        if isinstance(board, BoardScreen):
+            board.show_day(site.code, site_today(self.cospace, site.tz))
+        for name, view in self.views.items():
+            if name != "board" and hasattr(view, "reload"):
+                view.reload()
+
+    @property
+    def site(self) -> SiteInfo | None:
+        """The site the board shows (the first one until the user switches)."""
+        board = self.views.get("board")
+        code = board.site_code if isinstance(board, BoardScreen) else None
+        return next((s for s in self.sites if s.code == code), self.sites[0] if self.sites
+                    else None)
+
+    def register_view(self, name: str, screen: Screen) -> None:
+        self.views[name] = screen
+
+    def board_ready(self) -> None:
+        self.first_data_shown = True
+
+    # ------------------------------------------------------------------ changes
+    def poll(self) -> None:
+        if self._counter is not None:
+            self.check_changes()
+
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def check_changes(self) -> None:
+        counter = self.cospace.change_counter()
+        if counter != self._counter:
+            self._counter = counter
+            self.call_from_thread(self.refresh_views)
+
+    def refresh_views(self) -> None:
+        """Reload every screen's data; open forms keep their input (they hold their own)."""
+        for view in self.views.values():
+            reload = getattr(view, "reload", None)
+            if reload is not None:
+                reload()
+
+    def booking_saved(self, view: BookingView) -> None:
+        self.notify(f"Booked #{view.id}: {view.space} "
+                    f"{to_local(view.start, view.tz):ddd D MMM HH:mm}"
+                    f"–{to_local(view.end, view.tz):HH:mm} for {view.org}.", title="Saved")
+        self.refresh_views()
+
+    def show_on_board(self, view: BookingView) -> None:
+        """Switch to the board at ``view``'s site, day and space."""
+        self.switch_mode("board")
+        board = self.views.get("board")
+        if isinstance(board, BoardScreen):
+            day = to_local(view.start, view.tz).date()
+            board.show_day(view.site, day, cursor=(view.space, minutes_of_day(view.start,
+                                                                              view.tz)))
+
+    # ------------------------------------------------------------------ errors
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, CospaceError):
+            self.notify(error.message, severity="error", timeout=8)
+        else:
+            self.notify(f"Something went wrong: {error.__class__.__name__}: {error}",
+                        severity="error", timeout=8)
+
+    # ------------------------------------------------------------------ help
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield SystemCommand("Board", "The day's board of spaces and bookings",
+                            lambda: self.switch_mode("board"))
+        yield SystemCommand("Find a space", "Search free spaces by kind, time, size and needs",
+                            lambda: self.switch_mode("find"))
+        yield SystemCommand("Desk today", "Front desk: check in, no-show, cancel, walk-in",
+                            lambda: self.switch_mode("desk"))
+        yield SystemCommand("My bookings", "Your organisation's upcoming bookings",
+                            lambda: self.switch_mode("mine"))
+        yield SystemCommand("Book at the cursor", "Open the booking form on the board",
+                            self._book_at_cursor)
+        yield SystemCommand("Walk-in", "Book the first free fitting space now",
+                            self._walk_in)
+        yield SystemCommand("Next day", "Show the next day on the board",
+                            lambda: self._board_action("shift_day", 1))
+        yield SystemCommand("Previous day", "Show the previous day on the board",
+                            lambda: self._board_action("shift_day", -1))
+        yield SystemCommand("Go to day", "Show a chosen day on the board",
+                            lambda: self._board_action("go_to_day"))
+        yield SystemCommand("Switch site", "Show another site on the board",
+                            lambda: self._board_action("switch_site"))
+        yield SystemCommand("Keys", "The keys of this screen", self.action_help)
+        yield from super().get_system_commands(screen)
+
+    def _board_action(self, name: str, *args: int) -> None:
+        self.switch_mode("board")
+        board = self.views.get("board")
+        if board is not None:
+            getattr(board, f"action_{name}")(*args)
+
+    def _book_at_cursor(self) -> None:
+        self._board_action("book")
+
+    def _walk_in(self) -> None:
+        self.switch_mode("desk")
+        desk = self.views.get("desk")
+        if isinstance(desk, TodayScreen):
+            desk.action_walk_in()
 
 
-def make_app(url: str, login: str) -> CospaceApp:
-    return CospaceApp(Cospace.open(url, login))
+def make_app(source: str | Cospace, login: str | None = None, clock: Clock | None = None,
+             *, poll: bool = True) -> CospaceApp:
+    """The one app factory, for the CLI and the tests: a store URL and login, or a Cospace.
+    Raises :class:`CospaceError` (with a message to show) when the store cannot be opened."""
+    if isinstance(source, Cospace):
+        return CospaceApp(source, poll=poll)
+    cs = Cospace.open(source, login or "unknown", clock) if clock else Cospace.open(
+        source, login or "unknown")
+    return CospaceApp(cs, poll=poll)
 
 
 def run(url: str, login: str) -> int:
+    """Open the app on ``url`` as ``login``; a store that cannot be opened is a message."""
     try:
         app = make_app(url, login)
     except CospaceError as exc:
-        print(f"cospace: {exc.message}")
+        print(f"cospace: {exc.message}", file=sys.stderr)
         return exc.exit_code
     app.run()
-    return 0
+    return int(app.return_code or 0)

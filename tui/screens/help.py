@@ -1,0 +1,65 @@
+"""Help: the keys of the screen underneath, with what each does."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Label, Static
+
+ABOUT = {
+    "board-screen": "The board: spaces down the side, the day across in 15-minute columns. "
+                    "Arrow keys move the cursor; Enter books there. Coloured blocks are "
+                    "bookings, labelled with the organisation (✓ checked in); the red mark "
+                    "is now.",
+    "find-screen": "Find a space: fill in the form, Enter searches; then b books the "
+                   "highlighted space, Enter opens the form to add details.",
+    "desk-screen": "Today at the desk: every booking today in time order.",
+    "mine-screen": "Your organisation's bookings from now on.",
+}
+EXTRA = {
+    "board-screen": [("↑ ↓ ← →", "Move over spaces and 15-minute times"),
+                     ("Home / End", "Opening / closing time"),
+                     ("PgUp / PgDn", "Scroll the spaces")],
+}
+
+
+def key_name(binding: Binding) -> str:
+    if binding.key_display:
+        return binding.key_display
+    names = {"question_mark": "?", "slash": "/", "escape": "Esc", "enter": "Enter"}
+    return " / ".join(names.get(k, k.replace("ctrl+", "Ctrl+")) for k in
+                      binding.key.split(","))
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists the keys of ``screen`` (its own, its focused widget's, and the app's)."""
+
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close")]
+
+    def __init__(self, screen: Screen) -> None:
+        super().__init__(classes="dialog-screen")
+        seen: set[str] = set()
+        self.lines: list[tuple[str, str]] = list(EXTRA.get(screen.id or "", []))
+        for active in screen.active_bindings.values():
+            b = active.binding
+            if not b.description or b.description in seen:
+                continue
+            seen.add(b.description)
+            self.lines.append((key_name(b), b.description))
+        self.lines.append(("Ctrl+P", "Command palette: screens and main actions"))
+        self.about = ABOUT.get(screen.id or "", "")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="help"):
+            yield Label("Keys on this screen", classes="dialog-question")
+            if self.about:
+                yield Static(self.about, id="help-about")
+            with VerticalScroll():
+                for key, what in self.lines:
+                    yield Static(f"[b]{key:>12}[/b]  {what}", classes="help-line")
+            yield Static("Esc closes this help", classes="help-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,146 @@
+"""My bookings: the acting staff member's organisation's upcoming bookings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from booking.errors import CospaceError
+from booking.models import BookingView
+from booking.timeutil import human_time_span, to_local
+from tui.screens.dialogs import ConfirmModal
+from tui.screens.today import STATUS_WORDS
+
+if TYPE_CHECKING:
+    from tui.app import CospaceApp
+
+
+class MyBookingsScreen(Screen[None]):
+    """Upcoming bookings of the acting organisation; filter, cancel, or see on the board."""
+
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("c", "cancel", "Cancel"),
+        Binding("enter", "on_board", "On board"),
+        Binding("escape", "app.switch_mode('board')", "Board"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="mine-screen")
+        self.all: list[BookingView] = []
+        self.shown: list[BookingView] = []
+
+    @property
+    def cospace_app(self) -> CospaceApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static("[b]My bookings[/b]", id="mine-title", classes="screen-title")
+        yield Input(placeholder="Filter by space or date (e.g. IR2, 2026-11-26, Thu)",
+                    id="mine-filter")
+        yield DataTable(id="mine-table", cursor_type="row", zebra_stripes=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.cospace_app.register_view("mine", self)
+        self.query_one(DataTable).add_columns("Day", "Time", "Space", "Status", "People",
+                                              "Purpose", "#")
+        self.query_one(DataTable).focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        if self.cospace_app.actor is not None:
+            self.load()
+
+    @work(thread=True, exclusive=True, group="mine", exit_on_error=False)
+    def load(self) -> None:
+        app = self.cospace_app
+        actor = app.actor
+        if actor is None or not actor.org_code:
+            self.app.call_from_thread(self.show, [], "No organisation: nothing of yours.")
+            return
+        rows = app.cospace.list_bookings(org=actor.org_code,
+                                         statuses=("confirmed", "checked_in"))
+        now = app.cospace.now()
+        rows = [b for b in rows if b.end > now]
+        self.app.call_from_thread(self.show, rows, f"{actor.org_code}, from now on")
+
+    def show(self, rows: list[BookingView], note: str) -> None:
+        self.all = rows
+        self.query_one("#mine-title", Static).update(f"[b]My bookings[/b]  {note}  "
+                                                     f"({len(rows)})")
+        self.apply_filter()
+
+    def apply_filter(self) -> None:
+        words = self.query_one("#mine-filter", Input).value.strip().lower().split()
+        def keep(b: BookingView) -> bool:
+            local = to_local(b.start, b.tz)
+            text = (f"{b.space} {b.space_name} {local:YYYY-MM-DD} {local:ddd} {local:D MMM} "
+                    f"{b.purpose or ''}").lower()
+            return all(w in text for w in words)
+
+        self.shown = [b for b in self.all if keep(b)]
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
+        table.add_rows(
+            (f"{to_local(b.start, b.tz):ddd D MMM}", human_time_span(b.start, b.end, b.tz),
+             b.space, STATUS_WORDS.get(b.status, b.status),
+             "" if b.attendees is None else str(b.attendees), b.purpose or "", str(b.id))
+            for b in self.shown
+        )
+        if self.shown:
+            table.move_cursor(row=min(row, len(self.shown) - 1))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.apply_filter()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(DataTable).focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_on_board()
+
+    def current(self) -> BookingView | None:
+        if not self.shown:
+            return None
+        return self.shown[min(self.query_one(DataTable).cursor_row, len(self.shown) - 1)]
+
+    def action_filter(self) -> None:
+        self.query_one("#mine-filter", Input).focus()
+
+    def action_on_board(self) -> None:
+        b = self.current()
+        if b is not None:
+            self.cospace_app.show_on_board(b)
+
+    def action_cancel(self) -> None:
+        b = self.current()
+        if b is None:
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.cancel(b.id)
+
+        self.app.push_screen(ConfirmModal(
+            f"Cancel #{b.id}: {b.space} {to_local(b.start, b.tz):ddd D MMM} "
+            f"{human_time_span(b.start, b.end, b.tz)}?", yes="Cancel it"), answer)
+
+    @work(thread=True, group="mine-change", exit_on_error=False)
+    def cancel(self, booking_id: int) -> None:
+        try:
+            view = self.cospace_app.cospace.cancel(booking_id)
+        except CospaceError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", timeout=8)
+            return
+        self.app.call_from_thread(self.notify, f"#{view.id} {view.space} cancelled.")
+        self.app.call_from_thread(self.cospace_app.refresh_views)

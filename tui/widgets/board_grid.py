@@ -1,0 +1,355 @@
+"""The board: spaces down the side, 15-minute columns across, bookings as coloured blocks.
+
+Drawn line by line as Rich segments (``render_line``), so a 60-space day costs a few thousand
+characters per frame whatever the store holds; the time row stays fixed while the spaces scroll.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+from booking.models import KIND_LABELS, KINDS, BookingView, SiteInfo, SpaceInfo
+from booking.timeutil import hm, minutes_of_day
+from tui.colours import org_style
+
+SLOT = 15
+KIND_TITLES = {k: KIND_LABELS[k].capitalize() + "s" for k in KINDS}
+
+
+@dataclass
+class BoardData:
+    """Everything the board draws for one site and one day (loaded in a worker)."""
+
+    site: SiteInfo
+    day: dt.date
+    spaces: list[SpaceInfo]
+    bookings: list[BookingView]
+    opens: int  # minutes after local midnight
+    closes: int
+    closed_reason: str | None = None
+    now_minutes: int | None = None  # set when ``day`` is today at the site
+    by_space: dict[str, list[BookingView]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_space = {}
+        for b in self.bookings:
+            if b.active:
+                self.by_space.setdefault(b.space, []).append(b)
+
+    @property
+    def slots(self) -> int:
+        return max(1, (self.closes - self.opens) // SLOT)
+
+    def booking_at(self, space: str, minute: int) -> BookingView | None:
+        """The active booking of ``space`` covering ``[minute, minute + 15)``, if any."""
+        for b in self.by_space.get(space, ()):
+            s = minutes_of_day(b.start, b.tz)
+            e = minutes_of_day(b.end, b.tz) or 1440
+            if s < minute + SLOT and minute < e:
+                return b
+        return None
+
+
+class BoardGrid(Widget, can_focus=True):
+    """A cursor over space × time; posts :class:`CursorMoved` and :class:`SlotChosen`."""
+
+    BINDINGS = [
+        Binding("up", "move(0, -1)", "Up", show=False),
+        Binding("down", "move(0, 1)", "Down", show=False),
+        Binding("left", "move(-1, 0)", "Earlier", show=False),
+        Binding("right", "move(1, 0)", "Later", show=False),
+        Binding("home", "edge(0)", "Opening", show=False),
+        Binding("end", "edge(1)", "Closing", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("enter", "choose", "Book"),
+    ]
+
+    cursor_row: reactive[int] = reactive(0, always_update=True)
+    cursor_slot: reactive[int] = reactive(0, always_update=True)
+
+    class CursorMoved(Message):
+        def __init__(self, space: SpaceInfo | None, minute: int,
+                     booking: BookingView | None) -> None:
+            super().__init__()
+            self.space = space
+            self.minute = minute
+            self.booking = booking
+
+    class SlotChosen(Message):
+        def __init__(self, space: SpaceInfo, minute: int, booking: BookingView | None) -> None:
+            super().__init__()
+            self.space = space
+            self.minute = minute
+            self.booking = booking
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.data: BoardData | None = None
+        self._rows: list[SpaceInfo | str] = []  # a kind title or a space
+        self._space_rows: list[int] = []  # indexes into _rows of the spaces
+        self._top = 0
+        self._cells: dict[str, list[BookingView | None]] = {}
+
+    # ------------------------------------------------------------------ data
+    def show(self, data: BoardData, *, keep_cursor: bool = True) -> None:
+        """Draw ``data``; the cursor stays on the same space and time where it can."""
+        old_space = self.current_space.code if (keep_cursor and self.current_space) else None
+        old_minute = self.current_minute if keep_cursor and self.data else None
+        self.data = data
+        self._rows = []
+        for kind in KINDS:
+            group = [s for s in data.spaces if s.kind == kind]
+            if group:
+                self._rows.append(KIND_TITLES[kind])
+                self._rows.extend(group)
+        self._space_rows = [i for i, r in enumerate(self._rows) if isinstance(r, SpaceInfo)]
+        self._cells = {
+            s.code: [data.booking_at(s.code, data.opens + i * SLOT) for i in range(data.slots)]
+            for s in data.spaces
+        }
+        row, slot = self.cursor_row, self.cursor_slot
+        if old_space is not None:
+            codes = [self._rows[i].code for i in self._space_rows]  # type: ignore[union-attr]
+            row = codes.index(old_space) if old_space in codes else 0
+        if old_minute is not None:
+            slot = (old_minute - data.opens) // SLOT
+        elif data.now_minutes is not None:
+            slot = (data.now_minutes - data.opens) // SLOT
+        self.cursor_row = max(0, min(row, len(self._space_rows) - 1))
+        self.cursor_slot = max(0, min(slot, data.slots - 1))
+        self.refresh()
+
+    def go_to(self, space: str, minute: int) -> None:
+        """Put the cursor on ``space`` at ``minute`` (local minutes after midnight)."""
+        if self.data is None:
+            return
+        codes = [self._rows[i].code for i in self._space_rows]  # type: ignore[union-attr]
+        if space in codes:
+            self.cursor_row = codes.index(space)
+        self.cursor_slot = max(0, min((minute - self.data.opens) // SLOT, self.data.slots - 1))
+
+    @property
+    def current_space(self) -> SpaceInfo | None:
+        if not self._space_rows:
+            return None
+        row = self._rows[self._space_rows[min(self.cursor_row, len(self._space_rows) - 1)]]
+        return row if isinstance(row, SpaceInfo) else None
+
+    @property
+    def current_minute(self) -> int:
+        return (self.data.opens if self.data else 0) + self.cursor_slot * SLOT
+
+    @property
+    def current_booking(self) -> BookingView | None:
+        space = self.current_space
+        if space is None or self.data is None:
+            return None
+        return self._cells[space.code][self.cursor_slot]
+
+    # ------------------------------------------------------------------ cursor
+    def watch_cursor_row(self) -> None:
+        self._scroll_to_cursor()
+        self._moved()
+
+    def watch_cursor_slot(self) -> None:
+        self._moved()
+
+    def _moved(self) -> None:
+        if self.data is None:
+            return
+        self.refresh()
+        self.post_message(self.CursorMoved(self.current_space, self.current_minute,
+                                           self.current_booking))
+
+    def _visible_rows(self) -> int:
+        return max(1, self.size.height - 1)
+
+    def _scroll_to_cursor(self) -> None:
+        if not self._space_rows:
+            return
+        row = self._space_rows[min(self.cursor_row, len(self._space_rows) - 1)]
+        want_top = row - 1 if row > 0 and isinstance(self._rows[row - 1], str) else row
+        if want_top < self._top:
+            self._top = want_top
+        elif row >= self._top + self._visible_rows():
+            self._top = row - self._visible_rows() + 1
+
+    def on_resize(self) -> None:
+        self._scroll_to_cursor()
+
+    def action_move(self, dx: int, dy: int) -> None:
+        if self.data is None or not self._space_rows:
+            return
+        if dy:
+            self.cursor_row = max(0, min(self.cursor_row + dy, len(self._space_rows) - 1))
+        if dx:
+            self.cursor_slot = max(0, min(self.cursor_slot + dx, self.data.slots - 1))
+
+    def action_edge(self, end: int) -> None:
+        if self.data is not None:
+            self.cursor_slot = self.data.slots - 1 if end else 0
+
+    def action_page(self, direction: int) -> None:
+        self.action_move(0, direction * max(1, self._visible_rows() - 2))
+
+    def action_choose(self) -> None:
+        space = self.current_space
+        if space is not None and self.data is not None:
+            self.post_message(self.SlotChosen(space, self.current_minute, self.current_booking))
+
+    # ------------------------------------------------------------------ mouse
+    def on_click(self, event: events.Click) -> None:
+        if self.data is None:
+            return
+        label_w, slot_w = self._layout()
+        row = self._top + event.y - 1
+        if event.y < 1 or row >= len(self._rows) or row not in self._space_rows:
+            return
+        slot = (event.x - label_w) // slot_w if event.x >= label_w else self.cursor_slot
+        slot = max(0, min(slot, self.data.slots - 1))
+        same = self._space_rows.index(row) == self.cursor_row and slot == self.cursor_slot
+        self.cursor_row = self._space_rows.index(row)
+        self.cursor_slot = slot
+        if same or event.chain >= 2:
+            self.action_choose()
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self._top = max(0, min(self._top + 2, len(self._rows) - self._visible_rows()))
+        self.refresh()
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self._top = max(0, self._top - 2)
+        self.refresh()
+
+    # ------------------------------------------------------------------ drawing
+    def _layout(self) -> tuple[int, int]:
+        """Width of the space labels and of one 15-minute column."""
+        width = self.size.width
+        slots = self.data.slots if self.data else 34
+        label_w = 24 if width >= 120 else 6
+        slot_w = max(1, min(4, (width - label_w - 1) // slots))
+        return label_w, slot_w
+
+    def render_line(self, y: int) -> Strip:
+        base = self.rich_style
+        width = self.size.width
+        if self.data is None:
+            text = " Loading the board…" if y == 0 else ""
+            return Strip([Segment(text.ljust(width), base)]).crop(0, width)
+        if y == 0:
+            return self._time_line(base, width)
+        index = self._top + y - 1
+        if index >= len(self._rows):
+            return Strip([Segment(" " * width, base)])
+        row = self._rows[index]
+        if isinstance(row, str):
+            title = f" {row} "
+            return Strip([Segment(title, base + Style(bold=True)),
+                          Segment("─" * max(0, width - len(title)), base + Style(dim=True))]
+                         ).crop(0, width)
+        return self._space_line(row, index, base, width)
+
+    def _time_line(self, base: Style, width: int) -> Strip:
+        data = self.data
+        assert data is not None
+        label_w, slot_w = self._layout()
+        chars = [" "] * (data.slots * slot_w)
+        for i in range(data.slots):
+            minute = data.opens + i * SLOT
+            if minute % 60 == 0:
+                text = hm(minute) if slot_w * 4 >= 6 else f"{minute // 60:02d}"
+                for j, ch in enumerate(text):
+                    if i * slot_w + j < len(chars):
+                        chars[i * slot_w + j] = ch
+        segs = []
+        if data.closed_reason:
+            head = "closed"[:label_w].ljust(label_w)
+            segs.append(Segment(head, base + Style(bold=True, color="red")))
+        else:
+            segs.append(Segment(" " * label_w, base))
+        now_col = self._now_column(slot_w)
+        cursor_col = self.cursor_slot * slot_w
+        for col, ch in enumerate(chars):
+            style = base + Style(bold=True)
+            if now_col is not None and col == now_col:
+                style = base + Style(color="white", bgcolor="red", bold=True)
+                ch = "▼" if ch == " " else ch
+            if cursor_col <= col < cursor_col + slot_w:
+                style = style + Style(underline=True)
+            segs.append(Segment(ch, style))
+        return Strip(segs).crop(0, width).extend_cell_length(width, base)
+
+    def _now_column(self, slot_w: int) -> int | None:
+        data = self.data
+        if data is None or data.now_minutes is None:
+            return None
+        if not data.opens <= data.now_minutes < data.closes:
+            return None
+        return (data.now_minutes - data.opens) * slot_w // SLOT
+
+    def _space_line(self, space: SpaceInfo, index: int, base: Style, width: int) -> Strip:
+        data = self.data
+        assert data is not None
+        label_w, slot_w = self._layout()
+        on_row = self._space_rows.index(index) == self.cursor_row if self._space_rows else False
+        label = space.code if label_w < 10 else f"{space.code} {space.name}"
+        label = (" " + label)[: label_w - 1].ljust(label_w)
+        segs = [Segment(label, base + Style(bold=on_row, reverse=on_row))]
+        cells = self._cells[space.code]
+        now_col = self._now_column(slot_w)
+        closed = data.closed_reason is not None
+        free_style = base
+        grid_style = base + Style(dim=True)
+        i = 0
+        col = 0
+        while i < data.slots:
+            booking = cells[i]
+            j = i
+            while j + 1 < data.slots and cells[j + 1] is booking:
+                j += 1
+            run_w = (j - i + 1) * slot_w
+            if booking is None:
+                for k in range(i, j + 1):
+                    minute = data.opens + k * SLOT
+                    for c in range(slot_w):
+                        abs_col = col + (k - i) * slot_w + c
+                        ch = " "
+                        style = free_style
+                        if closed:
+                            ch, style = "░", grid_style
+                        elif c == 0 and minute % 60 == 0:
+                            ch, style = "┊", grid_style
+                        if now_col is not None and abs_col == now_col:
+                            ch, style = "│", base + Style(color="red", bold=True)
+                        if on_row and k == self.cursor_slot:
+                            style = style + Style(reverse=True)
+                            if ch == " ":
+                                ch = "▒"
+                        segs.append(Segment(ch, style))
+            else:
+                starts_here = i == 0 or cells[i - 1] is not booking
+                text = booking.org if starts_here or i == 0 else ""
+                if booking.status == "checked_in" and len(text) + 1 < run_w:
+                    text += "✓"
+                text = (" " + text if starts_here and run_w > len(text) + 1 else text)
+                text = text[:run_w].ljust(run_w)
+                style = org_style(booking.org, bold=True)
+                for k in range(run_w):
+                    s = style
+                    if on_row and i + k // slot_w == self.cursor_slot:
+                        s = style + Style(reverse=True)
+                    segs.append(Segment(text[k], s))
+            col += run_w
+            i = j + 1
+        return Strip(Segment.simplify(segs)).crop(0, width).extend_cell_length(width, base)
