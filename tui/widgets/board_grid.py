@@ -239,6 +239,8 @@ class BoardGrid(Widget, can_focus=True):
         slots = self.data.slots if self.data else 34
         label_w = 24 if width >= 120 else 6
         slot_w = max(1, min(4, (width - label_w - 1) // slots))
+        if label_w > 6:  # give the columns' leftover to the names
+            label_w = max(label_w, min(36, width - slots * slot_w - 1))
         return label_w, slot_w
 
     def render_line(self, y: int) -> Strip:
@@ -303,7 +305,8 @@ class BoardGrid(Widget, can_focus=True):
         assert data is not None
         label_w, slot_w = self._layout()
         on_row = self._space_rows.index(index) == self.cursor_row if self._space_rows else False
-        label = space.code if label_w < 10 else f"{space.code} {space.name}"
+        label = space.code if label_w < 10 or space.name == space.code else (
+            f"{space.code} {space.name}")
         label = (" " + label)[: label_w - 1].ljust(label_w)
         segs = [Segment(label, base + Style(bold=on_row, reverse=on_row))]
         cells = self._cells[space.code]
