@@ -152,6 +152,9 @@ class BoardScreen(Screen[None]):
         app = self.cospace_app
         if self.data is None or app.actor is None:
             return
+        now = self.data.now_minutes
+        if now is not None and start.start <= now < start.start + 15 and start.end is None:
+            start.start = now - now % 5  # walk-ins: from the current 5-minute slot
         kind = next((s.kind for s in self.data.spaces if s.code == start.space), "interview")
         default = {"interview": 60, "workshop": 120, "desk": 240}[kind]
         end = min(start.start + default, self.data.closes)
@@ -164,11 +167,10 @@ class BoardScreen(Screen[None]):
         )
 
     def _stop_before_next(self, space: str, start: int, end: int) -> int:
+        """``end``, or the start of the space's next booking if that comes sooner."""
         assert self.data is not None
-        for minute in range(start, end, 15):
-            if minute > start and self.data.booking_at(space, minute) is not None:
-                return minute
-        return end
+        starts = [minutes_of_day(b.start, b.tz) for b in self.data.by_space.get(space, ())]
+        return min([end, *(m for m in starts if start < m < end)])
 
     def saved(self, view: BookingView | None) -> None:
         if view is None:
