@@ -56,6 +56,7 @@ class BoardScreen(Screen[None]):
     def on_mount(self) -> None:
         self.cospace_app.register_view("board", self)
         self.query_one(BoardGrid).focus()
+        self.set_interval(60, self.reload)  # move the "now" mark as the day goes on
 
     # ------------------------------------------------------------------ loading
     def reload(self) -> None:
@@ -169,7 +170,7 @@ class BoardScreen(Screen[None]):
     def _stop_before_next(self, space: str, start: int, end: int) -> int:
         """``end``, or the start of the space's next booking if that comes sooner."""
         assert self.data is not None
-        starts = [minutes_of_day(b.start, b.tz) for b in self.data.by_space.get(space, ())]
+        starts = self.data.start_minutes(space)
         return min([end, *(m for m in starts if start < m < end)])
 
     def saved(self, view: BookingView | None) -> None:

@@ -41,10 +41,15 @@ class BoardData:
     by_space: dict[str, list[BookingView]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # one time-zone conversion per booking, not per cell
         self.by_space = {}
+        self._spans: dict[str, list[tuple[int, int, BookingView]]] = {}
         for b in self.bookings:
             if b.active:
                 self.by_space.setdefault(b.space, []).append(b)
+                s = minutes_of_day(b.start, b.tz)
+                e = minutes_of_day(b.end, b.tz) or 1440
+                self._spans.setdefault(b.space, []).append((s, e, b))
 
     @property
     def slots(self) -> int:
@@ -52,12 +57,24 @@ class BoardData:
 
     def booking_at(self, space: str, minute: int) -> BookingView | None:
         """The active booking of ``space`` covering ``[minute, minute + 15)``, if any."""
-        for b in self.by_space.get(space, ()):
-            s = minutes_of_day(b.start, b.tz)
-            e = minutes_of_day(b.end, b.tz) or 1440
+        for s, e, b in self._spans.get(space, ()):
             if s < minute + SLOT and minute < e:
                 return b
         return None
+
+    def start_minutes(self, space: str) -> list[int]:
+        return [s for s, _, _ in self._spans.get(space, ())]
+
+    def cells(self, space: str) -> list[BookingView | None]:
+        """The booking in each 15-minute column of ``space`` (None where free)."""
+        row: list[BookingView | None] = [None] * self.slots
+        for s, e, b in self._spans.get(space, ()):
+            first = max(0, (s - self.opens) // SLOT)
+            last = min(self.slots, -(-(e - self.opens) // SLOT))
+            for i in range(first, last):
+                if row[i] is None:
+                    row[i] = b
+        return row
 
 
 class BoardGrid(Widget, can_focus=True):
@@ -100,6 +117,10 @@ class BoardGrid(Widget, can_focus=True):
         self._space_rows: list[int] = []  # indexes into _rows of the spaces
         self._top = 0
         self._cells: dict[str, list[BookingView | None]] = {}
+        #: drawn rows by (space, cursor column on it or -1, width, base style); a cursor move
+        #: redraws two rows, the rest come from here
+        self._line_cache: dict[tuple, Strip] = {}
+        self._base: tuple[str, Style] | None = None
 
     # ------------------------------------------------------------------ data
     def show(self, data: BoardData, *, keep_cursor: bool = True) -> None:
@@ -114,10 +135,8 @@ class BoardGrid(Widget, can_focus=True):
                 self._rows.append(KIND_TITLES[kind])
                 self._rows.extend(group)
         self._space_rows = [i for i, r in enumerate(self._rows) if isinstance(r, SpaceInfo)]
-        self._cells = {
-            s.code: [data.booking_at(s.code, data.opens + i * SLOT) for i in range(data.slots)]
-            for s in data.spaces
-        }
+        self._cells = {s.code: data.cells(s.code) for s in data.spaces}
+        self._line_cache.clear()
         row, slot = self.cursor_row, self.cursor_slot
         if old_space is not None:
             codes = [self._rows[i].code for i in self._space_rows]  # type: ignore[union-attr]
@@ -243,8 +262,19 @@ class BoardGrid(Widget, can_focus=True):
             label_w = max(label_w, min(36, width - slots * slot_w - 1))
         return label_w, slot_w
 
+    def _base_style(self) -> Style:
+        """The widget's own colours, computed once per theme (``rich_style`` walks the DOM)."""
+        theme = self.app.theme
+        if self._base is None or self._base[0] != theme:
+            self._base = (theme, self.rich_style)
+        return self._base[1]
+
+    def notify_style_update(self) -> None:
+        self._base = None
+        super().notify_style_update()
+
     def render_line(self, y: int) -> Strip:
-        base = self.rich_style
+        base = self._base_style()
         width = self.size.width
         if self.data is None:
             text = " Loading the board…" if y == 0 else ""
@@ -260,7 +290,14 @@ class BoardGrid(Widget, can_focus=True):
             return Strip([Segment(title, base + Style(bold=True)),
                           Segment("─" * max(0, width - len(title)), base + Style(dim=True))]
                          ).crop(0, width)
-        return self._space_line(row, index, base, width)
+        on_row = bool(self._space_rows) and self._space_rows[self.cursor_row] == index
+        key = (row.code, self.cursor_slot if on_row else -1, width, base)
+        strip = self._line_cache.get(key)
+        if strip is None:
+            if len(self._line_cache) > 4000:
+                self._line_cache.clear()
+            strip = self._line_cache[key] = self._space_line(row, index, base, width)
+        return strip
 
     def _time_line(self, base: Style, width: int) -> Strip:
         data = self.data
