@@ -135,6 +135,32 @@ class CospaceApp(App[int]):
                     f"–{to_local(view.end, view.tz):HH:mm} for {view.org}.", title="Saved")
         self.refresh_views()
 
+    @work(thread=True, group="change", exit_on_error=False)
+    def change_booking(self, action: str, booking_id: int) -> None:
+        """Check in, mark a no-show or cancel a booking, then refresh every screen."""
+        try:
+            view = getattr(self.cospace, action)(booking_id)
+        except CospaceError as exc:
+            self.call_from_thread(self.notify, exc.message, severity="error", timeout=8)
+            return
+        words = {"checkin": "checked in", "noshow": "marked no-show", "cancel": "cancelled"}
+        self.call_from_thread(self.notify, f"#{view.id} {view.space} {view.org} "
+                                           f"{words[action]}.")
+        self.call_from_thread(self.refresh_views)
+
+    def confirm_cancel(self, view: BookingView) -> None:
+        """Ask, then cancel ``view``."""
+        from tui.screens.dialogs import ConfirmModal
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.change_booking("cancel", view.id)
+
+        local = to_local(view.start, view.tz)
+        self.push_screen(ConfirmModal(
+            f"Cancel #{view.id}: {view.space} {local:ddd D MMM HH:mm}"
+            f"–{to_local(view.end, view.tz):HH:mm} for {view.org}?", yes="Cancel it"), answer)
+
     def show_on_board(self, view: BookingView) -> None:
         """Switch to the board at ``view``'s site, day and space."""
         self.switch_mode("board")

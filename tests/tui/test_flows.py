@@ -304,3 +304,24 @@ def test_a_store_that_cannot_be_opened_is_a_message(tmp_path, capsys) -> None:  
     err = capsys.readouterr().err
     assert code == 2
     assert "cospace init" in err and "Traceback" not in err
+
+
+@sync
+async def test_board_checks_in_and_cancels_the_booking_at_the_cursor(app: Cospace, clock) -> None:  # type: ignore[no-untyped-def]
+    desk = as_user(app, "desk")
+    first = desk.book("IR1", "2026-11-23 08:30", "09:30", org="NCS")
+    later = desk.book("IR4", "2026-11-23 14:00", "15:00", org="PROB")
+    clock.set(local(MONDAY, 8, 40).in_timezone("UTC"))
+    tui = make_app(desk, poll=False)
+    async with tui.run_test(size=SIZE) as pilot:
+        grid = await board_ready(pilot)
+        assert grid.current_booking.id == first.id  # type: ignore[union-attr]
+        await pilot.press("i")
+        await until(pilot, lambda: desk.get(first.id).status == "checked_in")
+        grid.go_to("IR4", 14 * 60 + 30)
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(tui.screen, ConfirmModal)
+        await pilot.press("y")
+        await until(pilot, lambda: desk.get(later.id).status == "cancelled")
+        await until(pilot, lambda: grid.current_booking is None)  # the space is free again

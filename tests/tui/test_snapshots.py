@@ -73,3 +73,14 @@ def test_find_a_space(app: Cospace, snap_compare) -> None:  # type: ignore[no-un
         await until(pilot, lambda: bool(screen.rows))
 
     assert snap_compare(tui, terminal_size=(100, 30), run_before=find)
+
+
+def test_board_light_theme(app: Cospace, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    tui = make_app(busy_monday(app), poll=False)
+
+    async def ready(pilot):  # type: ignore[no-untyped-def]
+        pilot.app.theme = "textual-light"
+        await board_ready(pilot)
+        await pilot.press("down", "down", "down", "right", "right", "right", "right")
+
+    assert snap_compare(tui, terminal_size=(80, 24), run_before=ready)

@@ -74,7 +74,7 @@ def test_front_desk_books_checks_finds_in_tmux(demo_db: str) -> None:
     term = Terminal(f"{env} {COSPACE} --db {demo_db} --as frontdesk; sleep 5")
     try:
         screen = term.wait_for("Northgate Jobcentre", "Interview rooms", "Book")
-        assert "Monday 23 November 2026" in screen and "(today)" in screen
+        assert "Mon 23 Nov 2026" in screen and "(today)" in screen
         assert "Traceback" not in screen
         # book where the cursor is (now; after the booking there if the room is taken)
         term.keys("Down", "Down", "Enter")

@@ -34,6 +34,9 @@ class BoardScreen(Screen[None]):
         Binding("t", "today", "Today"),
         Binding("g", "go_to_day", "Go to day", show=False),
         Binding("s", "switch_site", "Switch site", show=False),
+        Binding("i", "booking('checkin')", "Check in the booking here", show=False),
+        Binding("x", "booking('noshow')", "No-show for the booking here", show=False),
+        Binding("c", "booking('cancel')", "Cancel the booking here", show=False),
     ]
 
     def __init__(self) -> None:
@@ -95,17 +98,17 @@ class BoardScreen(Screen[None]):
         when = "today" if data.day == today else (
             "tomorrow" if data.day == today + dt.timedelta(days=1) else
             "yesterday" if data.day == today - dt.timedelta(days=1) else "")
-        text = f"[b]{data.site.name}[/b]  {data.day:%A %d %B %Y}"
+        text = f"[b]{data.site.name}[/b] · {data.day:%a %d %b %Y}"
         if when:
-            text += f"  ([b]{when}[/b])"
+            text += f" ([b]{when}[/b])"
         if data.closed_reason:
-            text += f"  [red]closed: {data.closed_reason}[/red]"
+            text += f" · [red]closed: {data.closed_reason}[/red]"
         else:
-            text += f"  open {hm(data.opens)}–{hm(data.closes)}"
+            text += f" · {hm(data.opens)}–{hm(data.closes)}"
         actor = self.cospace_app.actor
         if actor is not None:
             who = actor.name or actor.login
-            text += f"  · {who}" + (f" ({actor.org_code})" if actor.org_code else "")
+            text += f" · {who}" + (f" ({actor.org_code})" if actor.org_code else "")
         self.query_one("#board-title", Static).update(text)
 
     # ------------------------------------------------------------------ cursor
@@ -181,6 +184,15 @@ class BoardScreen(Screen[None]):
     # ------------------------------------------------------------------ actions
     def action_book(self) -> None:
         self.query_one(BoardGrid).action_choose()
+
+    def action_booking(self, action: str) -> None:
+        booking = self.query_one(BoardGrid).current_booking
+        if booking is None:
+            self.notify("There is no booking at the cursor.", severity="warning")
+        elif action == "cancel":
+            self.cospace_app.confirm_cancel(booking)
+        else:
+            self.cospace_app.change_booking(action, booking.id)
 
     def action_shift_day(self, days: int) -> None:
         if self.site_code and self.day:

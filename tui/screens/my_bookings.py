@@ -10,10 +10,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from booking.errors import CospaceError
 from booking.models import BookingView
 from booking.timeutil import human_time_span, to_local
-from tui.screens.dialogs import ConfirmModal
 from tui.screens.today import STATUS_WORDS
 
 if TYPE_CHECKING:
@@ -124,23 +122,5 @@ class MyBookingsScreen(Screen[None]):
 
     def action_cancel(self) -> None:
         b = self.current()
-        if b is None:
-            return
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.cancel(b.id)
-
-        self.app.push_screen(ConfirmModal(
-            f"Cancel #{b.id}: {b.space} {to_local(b.start, b.tz):ddd D MMM} "
-            f"{human_time_span(b.start, b.end, b.tz)}?", yes="Cancel it"), answer)
-
-    @work(thread=True, group="mine-change", exit_on_error=False)
-    def cancel(self, booking_id: int) -> None:
-        try:
-            view = self.cospace_app.cospace.cancel(booking_id)
-        except CospaceError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", timeout=8)
-            return
-        self.app.call_from_thread(self.notify, f"#{view.id} {view.space} cancelled.")
-        self.app.call_from_thread(self.cospace_app.refresh_views)
+        if b is not None:
+            self.cospace_app.confirm_cancel(b)

@@ -18,7 +18,6 @@ from booking.timeutil import human_time_span
 from booking.walkin import walk_in
 from tui.data import site_today
 from tui.entry import parse_count, parse_end
-from tui.screens.dialogs import ConfirmModal
 from tui.widgets.compact import make_compact
 
 if TYPE_CHECKING:
@@ -182,18 +181,8 @@ class TodayScreen(Screen[None]):
         return self.bookings[min(table.cursor_row, len(self.bookings) - 1)]
 
     # ------------------------------------------------------------------ actions
-    @work(thread=True, group="desk-change", exit_on_error=False)
     def change(self, action: str, booking_id: int) -> None:
-        cs = self.cospace_app.cospace
-        try:
-            view = getattr(cs, action)(booking_id)
-        except CospaceError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", timeout=8)
-            return
-        words = {"checkin": "checked in", "noshow": "marked no-show", "cancel": "cancelled"}
-        self.app.call_from_thread(
-            self.notify, f"#{view.id} {view.space} {view.org} {words[action]}.")
-        self.app.call_from_thread(self.cospace_app.refresh_views)
+        self.cospace_app.change_booking(action, booking_id)
 
     def action_checkin(self) -> None:
         b = self.current()
@@ -207,16 +196,8 @@ class TodayScreen(Screen[None]):
 
     def action_cancel(self) -> None:
         b = self.current()
-        if b is None:
-            return
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.change("cancel", b.id)
-
-        self.app.push_screen(ConfirmModal(
-            f"Cancel #{b.id}: {b.space} {human_time_span(b.start, b.end, b.tz)} for {b.org}?",
-            yes="Cancel it"), answer)
+        if b is not None:
+            self.cospace_app.confirm_cancel(b)
 
     def action_on_board(self) -> None:
         b = self.current()
