@@ -25,6 +25,7 @@ from tui.screens.find import FindScreen
 from tui.screens.help import HelpScreen
 from tui.screens.my_bookings import MyBookingsScreen
 from tui.screens.today import TodayScreen
+from tui.widgets.board_grid import BoardGrid
 
 POLL_SECONDS = 1.0
 
@@ -85,8 +86,14 @@ class CospaceApp(App[int]):
                         "Start with --as LOGIN (e.g. --as frontdesk).", severity="warning",
                         timeout=10)
         if not sites:
-            self.notify("This store has no sites yet: run 'cospace init --demo' or "
-                        "'cospace site add'.", severity="warning", timeout=10)
+            message = ("This store has no sites yet: run 'cospace init --demo' or "
+                       "'cospace site add'.")
+            self.notify(message, severity="warning", timeout=10)
+            board = self.views.get("board")
+            if isinstance(board, BoardScreen):
+                grid = board.query_one(BoardGrid)
+                grid.empty_text = message
+                grid.refresh()
             return
         site = sites[0]
         board = self.views.get("board")
@@ -180,6 +187,12 @@ class CospaceApp(App[int]):
         else:
             self.notify(f"Something went wrong: {error.__class__.__name__}: {error}",
                         severity="error", timeout=8)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the key for the screen the user is already on."""
+        if action == "switch_mode" and parameters and parameters[0] == self.current_mode:
+            return False
+        return True
 
     # ------------------------------------------------------------------ help
     def action_help(self) -> None:

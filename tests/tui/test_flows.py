@@ -185,10 +185,10 @@ async def test_today_checkin_noshow_cancel(app: Cospace, clock) -> None:  # type
         today = tui.screen
         table = today.query_one(DataTable)
         await until(pilot, lambda: table.row_count == 3)
-        assert [table.get_row_at(i)[1] for i in range(3)] == ["IR1", "IR2", "IR4"]
+        assert [table.get_row_at(i)[2] for i in range(3)] == ["IR1", "IR2", "IR4"]
         await pilot.press("i")
         await until(pilot, lambda: desk.get(first.id).status == "checked_in")
-        await until(pilot, lambda: table.get_row_at(0)[3] == "checked in")
+        await until(pilot, lambda: table.get_row_at(0)[4] == "checked in")
         await pilot.press("down", "x")
         await until(pilot, lambda: desk.get(second.id).status == "no_show")
         await pilot.press("down", "c")
@@ -196,7 +196,7 @@ async def test_today_checkin_noshow_cancel(app: Cospace, clock) -> None:  # type
         assert isinstance(tui.screen, ConfirmModal)
         await pilot.press("y")
         await until(pilot, lambda: desk.get(third.id).status == "cancelled")
-        await until(pilot, lambda: table.get_row_at(2)[3] == "cancelled")
+        await until(pilot, lambda: table.get_row_at(2)[4] == "cancelled")
 
 
 @sync
@@ -235,7 +235,7 @@ async def test_my_bookings_cancel_and_jump_to_board(app: Cospace) -> None:
         mine = tui.screen
         table = mine.query_one(DataTable)
         await until(pilot, lambda: table.row_count == 2)
-        assert [table.get_row_at(i)[2] for i in range(2)] == ["D01", "IR2"]
+        assert [table.get_row_at(i)[3] for i in range(2)] == ["D01", "IR2"]
         await pilot.press("c")
         await settle(pilot)
         await pilot.press("y")
@@ -325,3 +325,14 @@ async def test_board_checks_in_and_cancels_the_booking_at_the_cursor(app: Cospac
         await pilot.press("y")
         await until(pilot, lambda: desk.get(later.id).status == "cancelled")
         await until(pilot, lambda: grid.current_booking is None)  # the space is free again
+
+
+@sync
+async def test_an_empty_store_says_what_to_do(sqlite_url: str, clock) -> None:  # type: ignore[no-untyped-def]
+    cs, _ = Cospace.init(sqlite_url, "admin", clock)
+    tui = make_app(cs, poll=False)
+    async with tui.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid = tui.views["board"].query_one("#board")
+        await until(pilot, lambda: "no sites yet" in grid.empty_text)
+        assert "cospace init --demo" in str(grid.render_line(0).text)

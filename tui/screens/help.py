@@ -25,6 +25,9 @@ EXTRA = {
 }
 
 
+MOVES = {"up", "down", "left", "right", "home", "end", "pageup", "pagedown"}
+
+
 def key_name(binding: Binding) -> str:
     if binding.key_display:
         return binding.key_display
@@ -46,6 +49,12 @@ class HelpScreen(ModalScreen[None]):
             b = active.binding
             if not b.description or b.description in seen:
                 continue
+            own = {x.action for x in getattr(type(active.node), "BINDINGS", [])
+                   if isinstance(x, Binding)}
+            if b.key in MOVES and screen.id in EXTRA:
+                continue  # explained above in one line
+            if not type(active.node).__module__.startswith("tui.") or b.action not in own:
+                continue  # the generic keys of Textual's own widgets (tables, inputs)
             seen.add(b.description)
             self.lines.append((key_name(b), b.description))
         self.lines.append(("Ctrl+P", "Command palette: screens and main actions"))

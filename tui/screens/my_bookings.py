@@ -46,8 +46,9 @@ class MyBookingsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.cospace_app.register_view("mine", self)
-        self.query_one(DataTable).add_columns("Day", "Time", "Space", "Status", "People",
-                                              "Purpose", "#")
+        self.query_one("#mine-filter", Input).compact = True
+        self.query_one(DataTable).add_columns("#", "Day", "Time", "Space", "Status",
+                                              "People", "Purpose")
         self.query_one(DataTable).focus()
         self.reload()
 
@@ -90,9 +91,9 @@ class MyBookingsScreen(Screen[None]):
         row = table.cursor_row
         table.clear()
         table.add_rows(
-            (f"{to_local(b.start, b.tz):ddd D MMM}", human_time_span(b.start, b.end, b.tz),
-             b.space, STATUS_WORDS.get(b.status, b.status),
-             "" if b.attendees is None else str(b.attendees), b.purpose or "", str(b.id))
+            (str(b.id), f"{to_local(b.start, b.tz):ddd D MMM}",
+             human_time_span(b.start, b.end, b.tz), b.space, STATUS_WORDS.get(b.status, b.status),
+             "" if b.attendees is None else str(b.attendees), b.purpose or "")
             for b in self.shown
         )
         if self.shown:

@@ -134,8 +134,8 @@ class TodayScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.cospace_app.register_view("desk", self)
-        self.query_one(DataTable).add_columns("Time", "Space", "Org", "Status", "People",
-                                              "Purpose", "#")
+        self.query_one(DataTable).add_columns("#", "Time", "Space", "Org", "Status",
+                                              "People", "Purpose")
         self.reload()
 
     def on_screen_resume(self) -> None:
@@ -165,10 +165,10 @@ class TodayScreen(Screen[None]):
         row = table.cursor_row
         table.clear()
         table.add_rows(
-            (human_time_span(b.start, b.end, b.tz), b.space, b.org,
+            (str(b.id), human_time_span(b.start, b.end, b.tz), b.space, b.org,
              STATUS_WORDS.get(b.status, b.status),
              "" if b.attendees is None else str(b.attendees),
-             b.purpose if b.details_visible else "—", str(b.id))
+             b.purpose if b.details_visible else "—")
             for b in self.bookings
         )
         if self.bookings:

@@ -121,6 +121,8 @@ class BoardGrid(Widget, can_focus=True):
         #: redraws two rows, the rest come from here
         self._line_cache: dict[tuple, Strip] = {}
         self._base: tuple[str, Style] | None = None
+        #: what shows before there is a day to draw
+        self.empty_text = "Loading the board…"
 
     # ------------------------------------------------------------------ data
     def show(self, data: BoardData, *, keep_cursor: bool = True) -> None:
@@ -277,7 +279,7 @@ class BoardGrid(Widget, can_focus=True):
         base = self._base_style()
         width = self.size.width
         if self.data is None:
-            text = " Loading the board…" if y == 0 else ""
+            text = f" {self.empty_text}" if y == 0 else ""
             return Strip([Segment(text.ljust(width), base)]).crop(0, width)
         if y == 0:
             return self._time_line(base, width)
