@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -19,13 +20,13 @@ from booking.errors import CospaceError
 from booking.models import Actor, BookingView, OrgInfo, SiteInfo
 from booking.service import Clock, Cospace
 from booking.timeutil import minutes_of_day, to_local
-from tui.data import site_today
+from tui.data import load_board, site_today
 from tui.screens.board import BoardScreen
 from tui.screens.find import FindScreen
 from tui.screens.help import HelpScreen
 from tui.screens.my_bookings import MyBookingsScreen
 from tui.screens.today import TodayScreen
-from tui.widgets.board_grid import BoardGrid
+from tui.widgets.board_grid import BoardData, BoardGrid
 
 POLL_SECONDS = 1.0
 
@@ -62,6 +63,8 @@ class CospaceApp(App[int]):
         self._counter: int | None = None
         #: set once the board has drawn its first day of data (for the start-up benchmark)
         self.first_data_shown = False
+        # the store's first reads start now, in parallel with Textual's own start-up
+        self._preload: Future = ThreadPoolExecutor(max_workers=1).submit(self._first_data)
 
     # ------------------------------------------------------------------ start-up
     def on_mount(self) -> None:
@@ -69,15 +72,22 @@ class CospaceApp(App[int]):
         if self.poll_enabled:
             self.set_interval(POLL_SECONDS, self.poll)
 
-    @work(thread=True, exclusive=True, group="boot", exit_on_error=False)
-    def boot(self) -> None:
+    def _first_data(self) -> tuple[Actor, list[SiteInfo], list[OrgInfo], int,
+                                   BoardData | None]:
+        """Who is acting, the sites, the organisations and the first site's board for today:
+        everything the first useful frame needs, read while Textual starts."""
         cs = self.cospace
         actor, sites, orgs = cs.actor, cs.sites(), cs.orgs()
         counter = cs.change_counter()
-        self.call_from_thread(self.booted, actor, sites, orgs, counter)
+        board = load_board(cs, sites[0].code, site_today(cs, sites[0].tz)) if sites else None
+        return actor, sites, orgs, counter, board
+
+    @work(thread=True, exclusive=True, group="boot", exit_on_error=False)
+    def boot(self) -> None:
+        self.call_from_thread(self.booted, *self._preload.result())
 
     def booted(self, actor: Actor, sites: list[SiteInfo], orgs: list[OrgInfo],
-               counter: int) -> None:
+               counter: int, first: BoardData | None = None) -> None:
         self.actor, self.sites, self.orgs, self._counter = actor, sites, orgs, counter
         who = actor.name or actor.login
         self.sub_title = f"{who} ({actor.org_code})" if actor.org_code else who
@@ -98,7 +108,10 @@ class CospaceApp(App[int]):
         site = sites[0]
         board = self.views.get("board")
         if isinstance(board, BoardScreen):
-            board.show_day(site.code, site_today(self.cospace, site.tz))
+            if first is not None:
+                board.show_loaded(first)
+            else:
+                board.show_day(site.code, site_today(self.cospace, site.tz))
         for name, view in self.views.items():
             if name != "board" and hasattr(view, "reload"):
                 view.reload()

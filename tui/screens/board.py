@@ -72,6 +72,11 @@ class BoardScreen(Screen[None]):
         self._pending_cursor = cursor
         self.load(site_code, day)
 
+    def show_loaded(self, data: BoardData) -> None:
+        """Show a day read elsewhere (the app's start-up)."""
+        self.site_code, self.day = data.site.code, data.day
+        self.loaded(data)
+
     @work(thread=True, exclusive=True, group="board", exit_on_error=False)
     def load(self, site_code: str, day: dt.date) -> None:
         data = load_board(self.cospace_app.cospace, site_code, day)
@@ -80,10 +85,9 @@ class BoardScreen(Screen[None]):
     def loaded(self, data: BoardData) -> None:
         if (data.site.code, data.day) != (self.site_code, self.day):
             return  # a newer day was asked for meanwhile
-        same_day = self.data is not None and self.data.day == data.day
         self.data = data
         grid = self.query_one(BoardGrid)
-        grid.show(data, keep_cursor=same_day or self.data is not None)
+        grid.show(data)
         if self._pending_cursor:
             grid.go_to(*self._pending_cursor)
             self._pending_cursor = None
