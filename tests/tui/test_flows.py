@@ -336,3 +336,20 @@ async def test_an_empty_store_says_what_to_do(sqlite_url: str, clock) -> None:  
         grid = tui.views["board"].query_one("#board")
         await until(pilot, lambda: "no sites yet" in grid.empty_text)
         assert "cospace init --demo" in str(grid.render_line(0).text)
+
+
+@sync
+async def test_mouse_click_moves_the_cursor_and_a_second_click_books(app: Cospace) -> None:
+    tui = make_app(as_user(app, "desk"), poll=False)
+    async with tui.run_test(size=SIZE) as pilot:
+        grid = await board_ready(pilot)
+        label_w, slot_w = grid._layout()
+        where = (label_w + 2 * slot_w, 3)  # row 3: IR2 (under the time row and the title)
+        await pilot.click("#board", offset=where)
+        await settle(pilot)
+        assert grid.current_space.code == "IR2"  # type: ignore[union-attr]
+        assert grid.current_minute == 9 * 60
+        await pilot.click("#board", offset=where)
+        await settle(pilot)
+        assert isinstance(tui.screen, BookingForm)
+        assert tui.screen.query_one("#f-start", Input).value == "09:00"
