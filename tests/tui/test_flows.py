@@ -353,3 +353,36 @@ async def test_mouse_click_moves_the_cursor_and_a_second_click_books(app: Cospac
         await settle(pilot)
         assert isinstance(tui.screen, BookingForm)
         assert tui.screen.query_one("#f-start", Input).value == "09:00"
+
+
+@sync
+async def test_command_palette_offers_screens(app: Cospace) -> None:
+    from tui.screens.find import FindScreen
+
+    tui = make_app(as_user(app, "ncs"), poll=False)
+    async with tui.run_test(size=SIZE) as pilot:
+        await board_ready(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Find a space")
+        await settle(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(tui.screen, FindScreen))
+
+
+@sync
+async def test_site_switcher(app: Cospace) -> None:
+    app.add_site("EST", "Eastgate Jobcentre", hours="mon-fri 09:00-16:00")
+    app.add_space("E1", site="EST", kind="interview", capacity=2, name="East Room")
+    tui = make_app(as_user(app, "desk"), poll=False)
+    async with tui.run_test(size=SIZE) as pilot:
+        grid = await board_ready(pilot)
+        assert grid.data is not None and grid.data.site.code == "EST"  # sites by code
+        assert [s.code for s in grid.data.spaces] == ["E1"]
+        assert grid.data.opens == 9 * 60
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: grid.data is not None and grid.data.site.code == "NGT")
+        assert grid.data.opens == 8 * 60 + 30
+        assert "Northgate Jobcentre" in text_of(tui.screen, "#board-title")
