@@ -128,6 +128,16 @@ async def test_find_a_space_then_book(app: Cospace) -> None:
         await until(pilot, lambda: table.row_count > 0)
         assert "1 free" in text_of(find, "#find-message")
         assert table.get_row_at(0)[0] == "IR2"
+        await pilot.press("enter")  # Enter opens the form, prefilled, to add details
+        await settle(pilot)
+        form = tui.screen
+        assert isinstance(form, BookingForm)
+        assert (form.query_one("#f-space", Select).value, form.query_one("#f-date", Input).value,
+                form.query_one("#f-start", Input).value, form.query_one("#f-end", Input).value
+                ) == ("IR2", "2026-11-26", "10:00", "11:00")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert tui.screen is find
         await pilot.press("b")
         await until(pilot, lambda: "Booked #" in text_of(find, "#find-message"))
         # nothing fits: said plainly, with nearby times, and recorded as unmet demand
