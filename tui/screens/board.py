@@ -141,6 +141,10 @@ class BoardScreen(Screen[None]):
 
     def on_board_grid_slot_chosen(self, event: BoardGrid.SlotChosen) -> None:
         minute = event.minute
+        if self.data is not None and self.data.closed_reason:
+            self.notify(f"{self.data.site.name} is closed that day: "
+                        f"{self.data.closed_reason}.", severity="warning")
+            return
         if event.booking is not None and self.data is not None:
             # book straight after the booking under the cursor
             b = event.booking
