@@ -54,6 +54,15 @@ class Terminal:
             time.sleep(0.2)
         raise AssertionError(f"never saw {texts!r}; the screen was:\n{screen}")
 
+    def wait_gone(self, text: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = self.screen()
+        while text in screen and time.monotonic() < deadline:
+            time.sleep(0.2)
+            screen = self.screen()
+        assert text not in screen, f"{text!r} stayed on screen:\n{screen}"
+        return screen
+
     def close(self) -> None:
         subprocess.run([TMUX, "kill-session", "-t", self.name], capture_output=True)
 
@@ -88,7 +97,8 @@ def test_front_desk_books_checks_finds_in_tmux(demo_db: str) -> None:
         # help lists this screen's keys
         term.keys("?")
         screen = term.wait_for("Keys on this screen", "Check in", "No-show", "Walk-in")
-        term.keys("Escape")
+        term.keys("Escape")  # (a key straight after Escape would read as Alt+key)
+        term.wait_gone("Keys on this screen")
         # find a space: search from the form with Enter
         term.keys("f")
         term.wait_for("Find a space")
@@ -98,6 +108,7 @@ def test_front_desk_books_checks_finds_in_tmux(demo_db: str) -> None:
         assert "free" in screen or "Nothing fits" in screen
         term.keys("Escape")
         term.wait_for("Interview rooms")
+        time.sleep(0.5)
         term.keys("q")
         time.sleep(1.0)
         assert "Traceback" not in term.screen()

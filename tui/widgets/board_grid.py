@@ -318,7 +318,10 @@ class BoardGrid(Widget, can_focus=True):
             head = "closed"[:label_w].ljust(label_w)
             segs.append(Segment(head, base + Style(bold=True, color="red")))
         else:
-            segs.append(Segment(" " * label_w, base))
+            above = self._top
+            below = max(0, len(self._rows) - self._top - self._visible_rows())
+            more = (f"↑{above}" if above else "") + (f"↓{below}" if below else "")
+            segs.append(Segment((" " + more)[:label_w].ljust(label_w), base + Style(dim=True)))
         now_col = self._now_column(slot_w)
         cursor_col = self.cursor_slot * slot_w
         for col, ch in enumerate(chars):
