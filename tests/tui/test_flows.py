@@ -396,3 +396,29 @@ async def test_site_switcher(app: Cospace) -> None:
         await until(pilot, lambda: grid.data is not None and grid.data.site.code == "NGT")
         assert grid.data.opens == 8 * 60 + 30
         assert "Northgate Jobcentre" in text_of(tui.screen, "#board-title")
+
+
+@sync
+async def test_book_and_clash_on_each_backend(any_app: Cospace) -> None:
+    desk = as_user(any_app, "desk")
+    as_user(any_app, "ncs").book("IR1", "2026-11-23 10:00", "11:00")
+    tui = make_app(desk, poll=False)
+    async with tui.run_test(size=SIZE) as pilot:
+        grid = await board_ready(pilot)
+        grid.go_to("IR1", 9 * 60 + 30)
+        await pilot.press("enter")
+        await settle(pilot)
+        form = tui.screen
+        assert isinstance(form, BookingForm)
+        assert form.query_one("#f-end", Input).value == "10:00"  # stops before NCS
+        form.query_one("#f-end", Input).value = "10:30"
+        await pilot.press(*"Review", "enter")
+        await until(pilot, lambda: "already booked" in text_of(form, "#form-error"))
+        form.query_one("#f-end", Input).value = "10:00"
+        await pilot.press("enter")
+        await until(pilot, lambda: tui.screen is not form)
+        await until(pilot, lambda: grid.data is not None
+                    and grid.data.booking_at("IR1", 9 * 60 + 30) is not None)
+    ir1 = sorted((b.org, b.purpose) for b in desk.day_bookings("NGT", MONDAY)
+                 if b.space == "IR1")
+    assert ir1 == [("JCP", "Review"), ("NCS", None)]
