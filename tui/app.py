@@ -89,6 +89,7 @@ class CospaceApp(App[int]):
     def booted(self, actor: Actor, sites: list[SiteInfo], orgs: list[OrgInfo],
                counter: int, first: BoardData | None = None) -> None:
         self.actor, self.sites, self.orgs, self._counter = actor, sites, orgs, counter
+        self.refresh_bindings()  # the site key depends on how many sites there are
         who = actor.name or actor.login
         self.sub_title = f"{who} ({actor.org_code})" if actor.org_code else who
         if not actor.known:

@@ -32,8 +32,8 @@ class BoardScreen(Screen[None]):
         Binding("p", "shift_day(-1)", "Prev day", key_display="p"),
         Binding("n", "shift_day(1)", "Next day"),
         Binding("t", "today", "Today"),
-        Binding("g", "go_to_day", "Go to day", show=False),
-        Binding("s", "switch_site", "Switch site", show=False),
+        Binding("g", "go_to_day", "Go to day"),
+        Binding("s", "switch_site", "Site"),
         Binding("i", "booking('checkin')", "Check in the booking here", show=False),
         Binding("x", "booking('noshow')", "No-show for the booking here", show=False),
         Binding("c", "booking('cancel')", "Cancel the booking here", show=False),
@@ -54,7 +54,7 @@ class BoardScreen(Screen[None]):
         yield Static("cospace", id="board-title", classes="screen-title")
         yield BoardGrid(id="board")
         yield Static("", id="board-detail")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.cospace_app.register_view("board", self)
@@ -190,6 +190,12 @@ class BoardScreen(Screen[None]):
         self.cospace_app.booking_saved(view)
 
     # ------------------------------------------------------------------ actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The site key shows only where there is more than one site."""
+        if action == "switch_site":
+            return len(self.cospace_app.sites) > 1
+        return True
+
     def action_book(self) -> None:
         self.query_one(BoardGrid).action_choose()
 
@@ -226,9 +232,6 @@ class BoardScreen(Screen[None]):
 
     def action_switch_site(self) -> None:
         sites = self.cospace_app.sites
-        if len(sites) < 2:
-            self.notify("This store has one site.")
-            return
 
         def pick(code: str | None) -> None:
             if code and self.day:

@@ -82,7 +82,7 @@ class FindScreen(Screen[None]):
             with Vertical(id="find-results"):
                 yield Static("", id="find-message")
                 yield DataTable(id="find-table", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.cospace_app.register_view("find", self)

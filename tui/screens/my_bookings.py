@@ -42,7 +42,7 @@ class MyBookingsScreen(Screen[None]):
         yield Input(placeholder="Filter by space or date (e.g. IR2, 2026-11-26, Thu)",
                     id="mine-filter")
         yield DataTable(id="mine-table", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.cospace_app.register_view("mine", self)

@@ -130,7 +130,7 @@ class TodayScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("[b]Today at the desk[/b]", id="desk-title", classes="screen-title")
         yield DataTable(id="desk-table", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.cospace_app.register_view("desk", self)
