@@ -93,7 +93,7 @@ def test_front_desk_books_checks_finds_in_tmux(demo_db: str) -> None:
         term.wait_for("Booked #")
         # the front desk's day
         term.keys("d")
-        screen = term.wait_for("Today at the desk", "not yet arrived")
+        screen = term.wait_for("Desk today", "to arrive")
         # help lists this screen's keys
         term.keys("?")
         screen = term.wait_for("Keys on this screen", "Check in", "No-show", "Walk-in")

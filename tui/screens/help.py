@@ -15,7 +15,7 @@ ABOUT = {
                     "is now.",
     "find-screen": "Find a space: fill in the form, Enter searches; then b books the "
                    "highlighted space, Enter opens the form to add details.",
-    "desk-screen": "Today at the desk: every booking today in time order.",
+    "desk-screen": "Desk today: every booking today in time order, with its status.",
     "mine-screen": "Your organisation's bookings from now on.",
 }
 EXTRA = {

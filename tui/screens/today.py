@@ -128,7 +128,7 @@ class TodayScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Static("[b]Today at the desk[/b]", id="desk-title", classes="screen-title")
+        yield Static("[b]Desk today[/b]", id="desk-title", classes="screen-title")
         yield DataTable(id="desk-table", cursor_type="row", zebra_stripes=True)
         yield Footer(compact=True, show_command_palette=False)
 
@@ -159,8 +159,8 @@ class TodayScreen(Screen[None]):
         self.bookings = sorted(rows, key=lambda b: (b.start, b.space))
         waiting = sum(1 for b in self.bookings if b.status == "confirmed")
         self.query_one("#desk-title", Static).update(
-            f"[b]Today at the desk[/b]  {site_name}  {day:%A %d %B}  "
-            f"{len(self.bookings)} bookings, {waiting} not yet arrived")
+            f"[b]Desk today[/b] · {site_name} · {day:%a %d %b} · "
+            f"{len(self.bookings)} bookings, {waiting} to arrive")
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
