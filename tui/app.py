@@ -64,7 +64,9 @@ class CospaceApp(App[int]):
         #: set once the board has drawn its first day of data (for the start-up benchmark)
         self.first_data_shown = False
         # the store's first reads start now, in parallel with Textual's own start-up
-        self._preload: Future = ThreadPoolExecutor(max_workers=1).submit(self._first_data)
+        self._preloader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="preload")
+        self._preload: Future = self._preloader.submit(self._first_data)
+        self._preloader.shutdown(wait=False)  # the thread ends once the read is done
 
     # ------------------------------------------------------------------ start-up
     def on_mount(self) -> None:
