@@ -15,9 +15,17 @@ import pendulum
 from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from booking import permissions, rules, search
-from booking.errors import Conflict, InvalidInput, NotFound, RuleViolation, StoreUnavailable
+from booking import allocations, permissions, rules, search
+from booking.errors import (
+    Conflict,
+    CospaceError,
+    InvalidInput,
+    NotFound,
+    RuleViolation,
+    StoreUnavailable,
+)
 from booking.models import (
+    ACTIVE_STATUSES,
     KIND_LABELS,
     KINDS,
     MAX_BOOKING_MINUTES,
@@ -139,7 +147,12 @@ class Cospace:
         try:
             engine = make_engine(url)
             was_new = current_revision(engine) is None
+            if not was_new:
+                with read_tx(engine) as conn:
+                    cls(engine, login, clock)._require_upgrader(conn)
             upgrade(engine)
+        except CospaceError:
+            raise
         except Exception as exc:
             raise StoreUnavailable(
                 f"Cannot create the store at {_safe_url(url)}: {_short(exc)}"
@@ -162,6 +175,11 @@ class Cospace:
 
     def now(self) -> dt.datetime:
         return utc(self.clock())
+
+    def _require_upgrader(self, conn: Connection) -> None:
+        """Only an administrator re-runs ``init`` on a store that has staff."""
+        if q.count(conn, Staff):
+            permissions.require_admin_action(self._load_actor(conn), "upgrade-store")
 
     @property
     def actor(self) -> Actor:
@@ -250,9 +268,11 @@ class Cospace:
         attendees: int = 1,
         purpose: str = "",
         confidential: bool = False,
+        override: str | None = None,
     ) -> BookingView:
-        """Book ``space_code`` for ``[start, end)``: rules, clash check and insert in one
-        write transaction, so no two terminals or processes can double-book."""
+        """Book ``space_code`` for ``[start, end)``: rules, allocation, clash check and insert
+        in one write transaction, so no two terminals or processes can double-book.
+        ``override`` (front desk, admin) is the reason for exceeding an allocation."""
         now = self.now()
         try:
             with write_tx(self.engine) as conn:
@@ -267,6 +287,9 @@ class Cospace:
                     attendees=attendees, confidential=confidential, now=now,
                 )
                 self._refuse_clash(conn, space, site, start_at, end_at)
+                overridden = allocations.enforce(
+                    conn, actor=actor, org=org_info_, site=site, kind=space.kind,
+                    intervals=[(start_at, end_at)], override=override)
                 values = dict(
                     space_id=space.id, org_id=org_info_.id, booked_by_id=actor.staff_id,
                     start_at=start_at, end_at=end_at, status="confirmed",
@@ -276,7 +299,11 @@ class Cospace:
                 booking_id = q.insert_booking(conn, values)
                 q.add_audit(conn, at=now, actor=actor.login, action="create",
                             entity="booking", entity_id=booking_id,
-                            after=_audit_values(values, space.code, org_info_.code))
+                            after=_audit_values(values, space.code, org_info_.code),
+                            reason=override if overridden and override else "")
+                if overridden and override:
+                    allocations.audit_override(conn, at=now, actor=actor, booking_id=booking_id,
+                                               found=overridden, reason=override)
                 row = q.booking_row(conn, booking_id)
                 assert row is not None
                 return self._view(row, actor)
@@ -396,6 +423,10 @@ class Cospace:
         without dates, from today on."""
         with read_tx(self.engine) as conn:
             actor = self._load_actor(conn)
+            if not permissions.may_see_org(actor):
+                if org:
+                    permissions.require_known(actor)
+                statuses = ACTIVE_STATUSES  # busy/free only
             site_info = self._site(conn, code=site) if site else None
             tz = site_info.tz if site_info else "Europe/London"
             org_id = self._org(conn, org).id if org else None
@@ -420,7 +451,8 @@ class Cospace:
         )
         return BookingView(
             id=row.id, space=row.space_code, space_name=row.space_name or row.space_code,
-            site=row.site_code, kind=row.kind, org=row.org_code, start=row.start_at,
+            site=row.site_code, kind=row.kind,
+            org=row.org_code if permissions.may_see_org(actor) else "", start=row.start_at,
             end=row.end_at, tz=row.tz, status=row.status,
             attendees=row.attendees if visible else None,
             purpose=row.purpose if visible else None,
@@ -453,6 +485,7 @@ class Cospace:
         now = self.now()
         with read_tx(self.engine) as conn:
             actor = self._load_actor(conn)
+            permissions.require_known(actor)
             site = self._site(conn, code=site_code)
             start_at, end_at = self._times(start, end, site.tz)
             rules.check_interval(start_at, end_at, site)
