@@ -277,11 +277,13 @@ class Cospace:
         try:
             with write_tx(self.engine) as conn:
                 actor = self._load_actor(conn)
+                permissions.require_known(actor)
                 space = self._space(conn, space_code)
                 site = self._site(conn, id=space.site_id)
                 start_at, end_at = self._times(start, end, site.tz)
                 org_info_ = self._org(conn, org)
                 permissions.require_booking_action(actor, "book", org_info_.id, org_info_.code)
+                allocations.check_override(actor, override)
                 rules.check_booking(
                     space=space, site=site, org=org_info_, start=start_at, end=end_at,
                     attendees=attendees, confidential=confidential, now=now,

@@ -92,6 +92,6 @@ def cmd_usage(args: argparse.Namespace, url: str, login: str) -> int:
         over = ""
         if (r.hours_per_week is not None and r.hours_used > r.hours_per_week) or (
                 r.max_at_once is not None and r.peak_at_once > r.max_at_once):
-            over = "  OVER (overridden)"
+            over = "  OVER"
         print(f"  {r.org:<6} {r.kind:<10} {hours:<24} {at_once}{over}")
     return 0
