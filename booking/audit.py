@@ -5,7 +5,8 @@ cospace updates or deletes a record. Reading it follows the same rules as the bo
 staff and administrators read every record; everyone else reads the records of their own
 organisation's bookings and the changes they made themselves. Booking details (purpose,
 attendees, who booked) inside a record are shown only to those who may see that booking's
-details, and the person who acted on it is then shown only as their organisation.
+details. Who acted is the point of an audit trail, so estates staff and administrators see the
+login; anyone else who may not see a booking's details sees only the actor's organisation.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def entry_for(row: Any, viewer: Actor) -> AuditEntry:
         )
         if not visible:
             before, after = _redact(before), _redact(after)
-            if actor != viewer.login:
+            if actor != viewer.login and not permissions.may_admin_action(viewer, "audit-all"):
                 actor = f"{row.actor_org_code} staff" if row.actor_org_code else "staff"
     return AuditEntry(id=row.id, at=row.at, actor=actor, action=row.action, entity=row.entity,
                       entity_id=row.entity_id, before=before, after=after, reason=row.reason)
