@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine
 
 from booking import permissions
 from booking.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
-from booking.models import KIND_LABELS, KINDS, Actor, OrgInfo, SiteInfo
+from booking.models import KIND_LABELS, KINDS, MAX_BOOKING_MINUTES, Actor, OrgInfo, SiteInfo
 from booking.timeutil import parse_date, to_local, utc
 from db import allocations as qa
 from db import queries as q
@@ -192,7 +192,8 @@ def check(conn: Connection, *, org: OrgInfo, site: SiteInfo, kind: str,
     lo = min(week_bounds(mondays[0], site.tz)[0], min(s for s, _ in intervals))
     hi = max(week_bounds(mondays[-1], site.tz)[1], max(e for _, e in intervals))
     existing = qa.org_kind_intervals(conn, org_id=org.id, site_id=site.id, kind=kind,
-                                     start=lo, end=hi, exclude_ids=exclude_ids)
+                                     start=lo, end=hi, exclude_ids=exclude_ids,
+                                     max_minutes=MAX_BOOKING_MINUTES)
     return breaches(org_code=org.code, kind=kind, tz=site.tz,
                     hours_per_week=row.hours_per_week, max_at_once=row.max_at_once,
                     existing=existing, new=list(intervals))
@@ -333,7 +334,7 @@ def usage(app: Any, *, site: str, week: str | dt.date) -> list[UsageRow]:
         out: list[UsageRow] = []
         for r in qa.allocation_rows(conn, site_id=site_row.id, org_id=only_org):
             used = qa.org_kind_intervals(conn, org_id=r.org_id, site_id=r.site_id, kind=r.kind,
-                                         start=lo, end=hi)
+                                         start=lo, end=hi, max_minutes=MAX_BOOKING_MINUTES)
             most, _ = peak(used, [(lo, hi)])
             out.append(UsageRow(org=r.org_code, site=r.site_code, kind=r.kind, week=monday,
                                 hours_per_week=r.hours_per_week,

@@ -65,6 +65,7 @@ ADMIN_ACTIONS: dict[str, frozenset[str]] = {
     "upgrade-store": frozenset({"admin"}),
     "reports": frozenset({"estates", "admin", "front-desk"}),
     "audit-all": frozenset({"estates", "admin"}),
+    "today": frozenset({"front-desk", "admin"}),
 }
 ADMIN_WORDS = {
     "manage-orgs": "manage organisations",
@@ -77,6 +78,7 @@ ADMIN_WORDS = {
     "upgrade-store": "upgrade the store",
     "reports": "read usage reports",
     "audit-all": "read the whole audit trail",
+    "today": "run the Today screen (check-ins and no-shows are the front desk's)",
 }
 
 

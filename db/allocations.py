@@ -60,10 +60,11 @@ def delete_allocation(conn: Connection, allocation_id: int) -> None:
 
 def org_kind_intervals(
     conn: Connection, *, org_id: int, site_id: int, kind: str, start: dt.datetime,
-    end: dt.datetime, exclude_ids: Sequence[int] = (),
+    end: dt.datetime, exclude_ids: Sequence[int] = (), max_minutes: int = 24 * 60,
 ) -> list[tuple[dt.datetime, dt.datetime]]:
     """Active bookings of one organisation, of one kind of space at one site, overlapping
-    ``[start, end)``: the use that counts against its allocation."""
+    ``[start, end)``: the use that counts against its allocation. No booking is longer than
+    ``max_minutes``, which lets the ``(org_id, start_at)`` index answer with a range scan."""
     q = (
         select(B.c.start_at, B.c.end_at)
         .join(SP, SP.c.id == B.c.space_id)
@@ -73,6 +74,7 @@ def org_kind_intervals(
             SP.c.kind == kind,
             B.c.status.in_(ACTIVE_STATUSES),
             B.c.start_at < end,
+            B.c.start_at > start - dt.timedelta(minutes=max_minutes),
             B.c.end_at > start,
         )
         .order_by(B.c.start_at)
