@@ -10,9 +10,12 @@ write transaction so the check and the insert cannot race.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pendulum
 from sqlalchemy import Connection, Engine
@@ -27,6 +30,7 @@ from db.engine import read_tx, write_tx
 
 Interval = tuple[dt.datetime, dt.datetime]
 EPSILON = 1e-9
+_FAR = dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ def week_monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+@lru_cache(maxsize=512)
 def week_bounds(monday: dt.date, tz: str) -> Interval:
     """The UTC instants of local midnight starting ``monday`` and the next Monday."""
     nxt = monday + dt.timedelta(days=7)
@@ -100,9 +105,10 @@ def week_bounds(monday: dt.date, tz: str) -> Interval:
 def weeks_touched(intervals: Sequence[Interval], tz: str) -> list[dt.date]:
     """The Mondays of every local week that any of ``intervals`` has time in."""
     out: set[dt.date] = set()
+    zone = ZoneInfo(tz)
     for s, e in intervals:
-        monday = week_monday(to_local(s, tz).date())
-        last = to_local(e - dt.timedelta(microseconds=1), tz).date()
+        monday = week_monday(s.astimezone(zone).date())
+        last = (e - dt.timedelta(microseconds=1)).astimezone(zone).date()
         while monday <= last:
             out.add(monday)
             monday += dt.timedelta(days=7)
@@ -123,15 +129,30 @@ def hours_within(intervals: Sequence[Interval], lo: dt.datetime, hi: dt.datetime
 def peak(intervals: Sequence[Interval],
          within: Sequence[Interval]) -> tuple[int, dt.datetime | None]:
     """The most of ``intervals`` overlapping at one instant inside any of ``within``, and that
-    instant (half-open: one ending at 10:00 and one starting at 10:00 are not at once)."""
-    best, when = 0, None
-    candidates = sorted({s for s, _ in intervals} | {s for s, _ in within})
-    for t in candidates:
-        if not any(ws <= t < we for ws, we in within):
-            continue
-        n = sum(1 for s, e in intervals if s <= t < e)
-        if n > best:
-            best, when = n, t
+    instant (half-open: one ending at 10:00 and one starting at 10:00 are not at once).
+
+    One sweep over the start and end events: the count changes only at them, so the peak
+    inside a window is at the window's start or at a start inside it."""
+    spans: list[Interval] = []  # ``within`` merged into disjoint, sorted windows
+    for ws, we in sorted(within):
+        if spans and ws <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], we))
+        else:
+            spans.append((ws, we))
+
+    def inside(t: dt.datetime) -> bool:
+        i = bisect_right(spans, (t, _FAR)) - 1
+        return i >= 0 and spans[i][0] <= t < spans[i][1]
+
+    candidates = {ws for ws, _ in within} | {s for s, _ in intervals if inside(s)}
+    # ends (-1) sort before starts (+1) at the same instant: half-open intervals
+    events = sorted([(s, 1) for s, _ in intervals] + [(e, -1) for _, e in intervals]
+                    + [(t, 0) for t in candidates], key=lambda ev: (ev[0], ev[1] != -1, ev[1]))
+    best, when, count = 0, None, 0
+    for t, delta in events:
+        count += delta
+        if delta >= 0 and t in candidates and count > best:
+            best, when = count, t
     return best, when
 
 
@@ -141,16 +162,20 @@ def _num(x: float) -> str:
 
 def breaches(*, org_code: str, kind: str, tz: str, hours_per_week: float | None,
              max_at_once: int | None, existing: Sequence[Interval],
-             new: Sequence[Interval]) -> list[Breach]:
+             new: Sequence[Interval],
+             hours_used: Callable[[dt.datetime, dt.datetime], float] | None = None,
+             ) -> list[Breach]:
     """How adding ``new`` to ``existing`` (both the organisation's active bookings of ``kind``
-    at one site) would exceed the allocation; empty when it fits."""
+    at one site) would exceed the allocation; empty when it fits. ``hours_used(lo, hi)``, when
+    given, says how many hours the existing bookings hold in a week instead of ``existing``
+    (which then need only be those near ``new``, for the spaces-at-once check)."""
     found: list[Breach] = []
     label = KIND_LABELS[kind]
     noun = "this booking needs" if len(new) == 1 else "these bookings need"
     if hours_per_week is not None:
         for monday in weeks_touched(new, tz):
             lo, hi = week_bounds(monday, tz)
-            used = hours_within(existing, lo, hi)
+            used = round(hours_used(lo, hi) if hours_used else hours_within(existing, lo, hi), 6)
             needed = hours_within(new, lo, hi)
             if used + needed > hours_per_week + EPSILON:
                 found.append(Breach(
@@ -188,15 +213,21 @@ def check(conn: Connection, *, org: OrgInfo, site: SiteInfo, kind: str,
     row = qa.allocation_row(conn, org.id, site.id, kind)
     if row is None or (row.hours_per_week is None and row.max_at_once is None):
         return []
-    mondays = weeks_touched(intervals, site.tz)
-    lo = min(week_bounds(mondays[0], site.tz)[0], min(s for s, _ in intervals))
-    hi = max(week_bounds(mondays[-1], site.tz)[1], max(e for _, e in intervals))
-    existing = qa.org_kind_intervals(conn, org_id=org.id, site_id=site.id, kind=kind,
-                                     start=lo, end=hi, exclude_ids=exclude_ids,
-                                     max_minutes=MAX_BOOKING_MINUTES)
+    near: list[Interval] = []
+    if row.max_at_once is not None:
+        near = qa.org_kind_intervals(
+            conn, org_id=org.id, site_id=site.id, kind=kind,
+            start=min(s for s, _ in intervals), end=max(e for _, e in intervals),
+            exclude_ids=exclude_ids, max_minutes=MAX_BOOKING_MINUTES)
+
+    def hours_used(lo: dt.datetime, hi: dt.datetime) -> float:
+        return qa.org_kind_hours(conn, org_id=org.id, site_id=site.id, kind=kind, start=lo,
+                                 end=hi, exclude_ids=exclude_ids,
+                                 max_minutes=MAX_BOOKING_MINUTES)
+
     return breaches(org_code=org.code, kind=kind, tz=site.tz,
                     hours_per_week=row.hours_per_week, max_at_once=row.max_at_once,
-                    existing=existing, new=list(intervals))
+                    existing=near, new=list(intervals), hours_used=hours_used)
 
 
 def enforce(conn: Connection, *, actor: Actor, org: OrgInfo, site: SiteInfo, kind: str,

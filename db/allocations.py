@@ -9,7 +9,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Row,
+    and_,
+    cast,
+    delete,
+    func,
+    insert,
+    not_,
+    select,
+    update,
+)
 
 from db.tables import ACTIVE_STATUSES, Allocation, Booking, Organisation, Site, Space
 
@@ -82,3 +94,43 @@ def org_kind_intervals(
     if exclude_ids:
         q = q.where(B.c.id.not_in(list(exclude_ids)))
     return [(r.start_at, r.end_at) for r in conn.execute(q)]
+
+
+def org_kind_hours(
+    conn: Connection, *, org_id: int, site_id: int, kind: str, start: dt.datetime,
+    end: dt.datetime, exclude_ids: Sequence[int] = (), max_minutes: int = 24 * 60,
+) -> float:
+    """Hours of one organisation's active bookings of one kind at one site that fall inside
+    ``[start, end)`` (a week): bookings wholly inside are summed in the database; the few
+    that cross either end are clipped here."""
+    base = [
+        B.c.org_id == org_id,
+        SP.c.site_id == site_id,
+        SP.c.kind == kind,
+        B.c.status.in_(ACTIVE_STATUSES),
+        B.c.start_at < end,
+        B.c.start_at > start - dt.timedelta(minutes=max_minutes),
+        B.c.end_at > start,
+    ]
+    if exclude_ids:
+        base.append(B.c.id.not_in(list(exclude_ids)))
+    if conn.dialect.name == "sqlite":
+        seconds = (cast(func.strftime("%s", B.c.end_at), Integer)
+                   - cast(func.strftime("%s", B.c.start_at), Integer))
+    else:
+        seconds = func.extract("epoch", B.c.end_at - B.c.start_at)
+    inside = and_(B.c.start_at >= start, B.c.end_at <= end)
+    total = conn.execute(
+        select(func.coalesce(func.sum(seconds), 0))
+        .select_from(B.join(SP, SP.c.id == B.c.space_id))
+        .where(*base, inside)
+    ).scalar()
+    hours = float(total or 0) / 3600
+    for r in conn.execute(
+        select(B.c.start_at, B.c.end_at).join(SP, SP.c.id == B.c.space_id)
+        .where(*base, not_(inside))
+    ):
+        a, b = max(r.start_at, start), min(r.end_at, end)
+        if b > a:
+            hours += (b - a).total_seconds() / 3600
+    return hours

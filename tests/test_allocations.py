@@ -7,6 +7,8 @@ import json
 
 import pendulum
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from booking import allocations, audit
 from booking.allocations import breaches, weeks_touched
@@ -211,3 +213,54 @@ def test_allocation_commands_and_audit(app, capsys, sqlite_url, monkeypatch):
         ("admin", "update", 10.0, 12.0),
         ("estates", "delete", 20.0, None),
     ]
+
+
+def _brute_peak(intervals, within):  # type: ignore[no-untyped-def]
+    best, when = 0, None
+    for t in sorted({s for s, _ in intervals} | {s for s, _ in within}):
+        if any(ws <= t < we for ws, we in within):
+            n = sum(1 for s, e in intervals if s <= t < e)
+            if n > best:
+                best, when = n, t
+    return best, when
+
+
+_BASE = dt.datetime(2026, 12, 7, 8, tzinfo=dt.UTC)
+_span = st.tuples(st.integers(0, 40), st.integers(1, 10)).map(
+    lambda p: (_BASE + dt.timedelta(minutes=15 * p[0]),
+               _BASE + dt.timedelta(minutes=15 * (p[0] + p[1]))))
+
+
+@given(existing=st.lists(_span, max_size=12), new=st.lists(_span, min_size=1, max_size=4))
+def test_peak_sweep_matches_counting_at_every_start(existing, new):
+    everything = existing + new
+    assert allocations.peak(everything, new) == _brute_peak(everything, new)
+
+
+def test_store_counts_a_booking_over_the_week_boundary_in_both_weeks(any_app):
+    """A desk held from Sunday 20:00 to Monday 02:00 (written directly: the opening-hours
+    rules do not allow it at NGT) counts 4 h in the week of 7 Dec and 2 h in the next."""
+    from sqlalchemy import insert
+
+    from db.tables import Booking
+
+    def at(day: int, hour: int) -> dt.datetime:
+        return pendulum.datetime(2026, 12, day, hour, tz=LONDON).in_timezone("UTC")
+
+    allocations.set_allocation(as_user(any_app, "estates"), "NCS", site="NGT", kind="desk",
+                               hours_per_week=6)
+    site = any_app.site("NGT")
+    org = next(o for o in any_app.orgs() if o.code == "NCS")
+    with write_tx(any_app.engine) as conn:
+        conn.execute(insert(Booking.__table__).values(
+            space_id=any_app.space("D01").id, org_id=org.id, start_at=at(13, 20),
+            end_at=at(14, 2), status="confirmed", attendees=1, purpose="",
+            confidential=False, created_at=at(1, 9), updated_at=at(1, 9)))
+        found = allocations.check(conn, org=org, site=site, kind="desk",
+                                  intervals=[(at(10, 9), at(10, 12)), (at(15, 9), at(15, 14))])
+    assert [(b.week, b.used, b.needed) for b in found] == [
+        (dt.date(2026, 12, 7), 4, 3), (dt.date(2026, 12, 14), 2, 5)]
+    used = {u.week: u.hours_used
+            for w in ("2026-12-07", "2026-12-14")
+            for u in allocations.usage(any_app, site="NGT", week=w)}
+    assert used == {dt.date(2026, 12, 7): 4, dt.date(2026, 12, 14): 2}
