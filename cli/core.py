@@ -244,6 +244,9 @@ def cmd_list(args: argparse.Namespace, url: str, login: str) -> int:
         raise InvalidInput("--to is before --from.")
     views = app.list_bookings(site=args.site, org=args.org, space=args.space,
                               start=start, end=end)
+    if not app.actor.known:
+        print(f"cospace: showing busy/free only: '{login}' is not a cospace user; ask an "
+              f"administrator to add you (cospace staff add {login} ...).", file=sys.stderr)
     if args.json:
         _print_json([v.to_json() for v in views])
         return 0
