@@ -210,7 +210,7 @@ def check(conn: Connection, *, org: OrgInfo, site: SiteInfo, kind: str,
     being replaced (a move). A series passes all its occurrences at once."""
     if not intervals:
         return []
-    row = qa.allocation_row(conn, org.id, site.id, kind)
+    row = qa.allocation_row(conn, org.id, site.id, kind, lock=True)
     if row is None or (row.hours_per_week is None and row.max_at_once is None):
         return []
     near: list[Interval] = []

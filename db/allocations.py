@@ -41,9 +41,16 @@ def _allocation_select():  # type: ignore[no-untyped-def]
     )
 
 
-def allocation_row(conn: Connection, org_id: int, site_id: int, kind: str) -> Row | None:
-    return conn.execute(_allocation_select().where(
-        AL.c.org_id == org_id, AL.c.site_id == site_id, AL.c.kind == kind)).first()
+def allocation_row(conn: Connection, org_id: int, site_id: int, kind: str, *,
+                   lock: bool = False) -> Row | None:
+    """One allocation; ``lock`` takes a row lock on PostgreSQL (``FOR UPDATE``) so that two
+    bookings against the same allocation check and insert one after the other. SQLite's
+    ``BEGIN IMMEDIATE`` already serialises every write transaction."""
+    q = _allocation_select().where(
+        AL.c.org_id == org_id, AL.c.site_id == site_id, AL.c.kind == kind)
+    if lock and conn.dialect.name == "postgresql":
+        q = q.with_for_update(of=AL)
+    return conn.execute(q).first()
 
 
 def allocation_rows(conn: Connection, *, site_id: int | None = None,

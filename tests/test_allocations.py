@@ -264,3 +264,39 @@ def test_store_counts_a_booking_over_the_week_boundary_in_both_weeks(any_app):
             for w in ("2026-12-07", "2026-12-14")
             for u in allocations.usage(any_app, site="NGT", week=w)}
     assert used == {dt.date(2026, 12, 7): 4, dt.date(2026, 12, 14): 2}
+
+
+def test_concurrent_bookings_cannot_overrun_an_allocation(any_app):
+    """Eight terminals book NCS desks in the same week at once with 3 hours left: exactly
+    three succeed (SQLite: BEGIN IMMEDIATE; PostgreSQL: the allocation row is locked)."""
+    import threading
+
+    from booking.errors import CospaceError
+    from booking.service import Cospace
+
+    allocations.set_allocation(as_user(any_app, "estates"), "NCS", site="NGT", kind="desk",
+                               hours_per_week=3)
+    for i in range(8):
+        any_app.add_space(f"DX{i}", site="NGT", kind="desk", capacity=1)
+    url = any_app.engine.url.render_as_string(hide_password=False)
+    barrier = threading.Barrier(8)
+    results: list[str] = []
+
+    def book(i: int) -> None:
+        app = Cospace.open(url, "desk", any_app.clock)
+        barrier.wait()
+        try:
+            app.book(f"DX{i}", "2026-12-08 09:00", "10:00", org="NCS")
+            results.append("ok")
+        except CospaceError as exc:
+            results.append(str(exc))
+        finally:
+            app.engine.dispose()
+
+    threads = [threading.Thread(target=book, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("ok") == 3, results
+    assert all(r == "ok" or "hot-desk hours for the week of 7 Dec" in r for r in results)

@@ -10,7 +10,7 @@ import os
 import pendulum
 import pytest
 
-from booking import allocations, audit
+from booking import allocations, audit, permissions
 from booking.errors import NotPermitted
 from booking.service import Cospace
 from cli.main import main
@@ -155,6 +155,9 @@ def test_permission_matrix(app, clock, login):
         want = admin_expected[name]
         if not _matches(want, result):
             problems.append(f"{name}: expected {want!r}, got {result!r}")
+    today = permissions.may_admin_action(me.actor, "today")
+    if today != (login in ("admin", "desk")):
+        problems.append(f"today screen: {today}")
     assert not problems, "\n".join(problems)
 
 
