@@ -39,7 +39,7 @@ BOOKING_ACTIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 }
 #: "Advisers can <own> only ..." for roles limited to their own organisation
 OWN_ORG_WORDS = {
-    "book": "book only for their own organisation",
+    "book": "book for only their own organisation",
     "cancel": "cancel only their own organisation's bookings",
     "move": "move only their own organisation's bookings",
 }

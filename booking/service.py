@@ -146,8 +146,9 @@ class Cospace:
         administrator. Returns the app and whether the store was new."""
         try:
             engine = make_engine(url)
-            was_new = current_revision(engine) is None
-            if not was_new:
+            rev = current_revision(engine)
+            was_new = rev is None
+            if not was_new and rev != head_revision():
                 with read_tx(engine) as conn:
                     cls(engine, login, clock)._require_upgrader(conn)
             upgrade(engine)
@@ -177,7 +178,8 @@ class Cospace:
         return utc(self.clock())
 
     def _require_upgrader(self, conn: Connection) -> None:
-        """Only an administrator re-runs ``init`` on a store that has staff."""
+        """Only an administrator upgrades a store that has staff (re-running ``init`` on an
+        up-to-date store changes nothing and is open to anyone)."""
         if q.count(conn, Staff):
             permissions.require_admin_action(self._load_actor(conn), "upgrade-store")
 

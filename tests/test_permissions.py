@@ -30,7 +30,7 @@ ORGS = {
 
 ADVISER_BOOKING = {
     ("book", "own"): None,
-    ("book", "other"): "Advisers can book only for their own organisation (NCS), not PROB.",
+    ("book", "other"): "Advisers can book for only their own organisation (NCS), not PROB.",
     ("cancel", "own"): None,
     ("cancel", "other"):
         "Advisers can cancel only their own organisation's bookings (NCS), not PROB.",
@@ -175,7 +175,6 @@ def test_unknown_login_is_told_how_to_get_access_by_every_cli_command(app, capsy
         ["allocation", "usage", "--site", "NGT", "--week", "2026-11-23"],
         ["audit"], ["audit", "--json"],
         ["list", "--org", "NCS"],
-        ["init"],
     ]
     as_user(app, "desk").book("IR1", "2026-11-26 09:00", "10:00", org="NCS")
     for argv in commands:
@@ -237,11 +236,20 @@ def test_inactive_staff_are_unknown(app):
         as_user(app, "ncs2").book("IR4", "2026-11-26 09:00", "10:00")
 
 
-def test_only_an_admin_reinitialises_a_store(app, sqlite_url):
+def test_only_an_admin_upgrades_a_store(app, sqlite_url):
+    from sqlalchemy import text
+
+    from db.engine import write_tx
+
+    before = app.counts()
+    again, was_new = Cospace.init(sqlite_url, "stranger", app.clock)  # up to date: no change
+    assert not was_new and again.counts() == before and not again.actor.known
+    with write_tx(app.engine) as conn:  # a store written by an older cospace
+        conn.execute(text("UPDATE alembic_version SET version_num = '0000_older'"))
     with pytest.raises(NotPermitted, match="Estates staff cannot upgrade the store"):
         Cospace.init(sqlite_url, "estates", app.clock)
-    again, was_new = Cospace.init(sqlite_url, "admin", app.clock)
-    assert not was_new
+    with pytest.raises(NotPermitted, match="'stranger' is not a cospace user"):
+        Cospace.init(sqlite_url, "stranger", app.clock)
 
 
 def test_sqlite_store_is_created_owner_only(tmp_path, clock):
