@@ -17,11 +17,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     p = act.add_parser("set", parents=[common],
                        help="set an organisation's allocation (both limits omitted removes it)")
-    p.add_argument("org", metavar="ORG")
+    p.add_argument("org", metavar="ORG", help="organisation code")
     p.add_argument("--site", required=True)
     p.add_argument("--kind", required=True, choices=KINDS)
-    p.add_argument("--hours-per-week", type=float, default=None, metavar="N")
-    p.add_argument("--max-at-once", type=int, default=None, metavar="M")
+    p.add_argument("--hours-per-week", type=float, default=None, metavar="N",
+                   help="at most N hours a week (Monday to Sunday, site time); omit for none")
+    p.add_argument("--max-at-once", type=int, default=None, metavar="M",
+                   help="at most M spaces of this kind at once; omit for none")
     p.set_defaults(func=cmd_set)
 
     p = act.add_parser("list", parents=[common], help="list allocations")
