@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from booking import permissions, rules, search
 from booking.errors import Conflict, InvalidInput, NotFound, RuleViolation, StoreUnavailable
 from booking.models import (
+    ACTIVE_STATUSES,
     KIND_LABELS,
     KINDS,
     MAX_BOOKING_MINUTES,
@@ -299,7 +300,7 @@ class Cospace:
             raise Conflict(clash_message(space, site.tz, found), holders=list(found))
 
     def _constraint_conflict(self, exc: Exception, space_code: str, start: Any,
-                             end: Any) -> Exception:
+                             end: Any, exclude_id: int | None = None) -> Exception:
         """Turn PostgreSQL's exclusion-constraint error (23P01) into the plain clash refusal."""
         code = getattr(getattr(exc, "orig", None), "sqlstate", None)
         if code != "23P01":
@@ -308,7 +309,8 @@ class Cospace:
             space = self._space(conn, space_code)
             site = self._site(conn, id=space.site_id)
             s, e = self._times(start, end, site.tz)
-            found = q.clashes(conn, space.id, s, e, max_minutes=MAX_BOOKING_MINUTES)
+            found = q.clashes(conn, space.id, s, e, max_minutes=MAX_BOOKING_MINUTES,
+                              exclude_id=exclude_id)
         if found:
             return Conflict(clash_message(space, site.tz, found), holders=list(found))
         return Conflict(f"{space.label} was booked by someone else at the same moment; "
@@ -318,24 +320,41 @@ class Cospace:
                        allowed_from: tuple[str, ...], refusal: str,
                        time_check: Callable[[Row, dt.datetime], None] | None = None) -> BookingView:
         now = self.now()
-        with write_tx(self.engine) as conn:
-            actor = self._load_actor(conn)
-            row = q.booking_row(conn, booking_id)
+        row = None
+        try:
+            with write_tx(self.engine) as conn:
+                actor = self._load_actor(conn)
+                row = q.booking_row(conn, booking_id)
+                if row is None:
+                    raise NotFound(f"There is no booking #{booking_id}.")
+                permissions.require_booking_action(actor, action, row.org_id, row.org_code)
+                if row.status not in allowed_from:
+                    raise RuleViolation(refusal.format(id=booking_id,
+                                                       status=row.status.replace("_", "-")))
+                if time_check is not None:
+                    time_check(row, now)
+                if new_status in ACTIVE_STATUSES and row.status not in ACTIVE_STATUSES:
+                    # Back in use (a late check-in after a no-show or a release): the space
+                    # may have been booked meanwhile.
+                    found = q.clashes(conn, row.space_id, row.start_at, row.end_at,
+                                      max_minutes=MAX_BOOKING_MINUTES, exclude_id=row.id)
+                    if found:
+                        space = self._space(conn, row.space_code)
+                        raise Conflict(clash_message(space, row.tz, found), holders=list(found))
+                q.update_booking(conn, booking_id, {"status": new_status, "updated_at": now})
+                q.add_audit(conn, at=now, actor=actor.login, action=action, entity="booking",
+                            entity_id=booking_id, before={"status": row.status},
+                            after={"status": new_status})
+                new = q.booking_row(conn, booking_id)
+                assert new is not None
+                return self._view(new, actor)
+        except IntegrityError as exc:
             if row is None:
-                raise NotFound(f"There is no booking #{booking_id}.")
-            permissions.require_booking_action(actor, action, row.org_id, row.org_code)
-            if row.status not in allowed_from:
-                raise RuleViolation(refusal.format(id=booking_id,
-                                                   status=row.status.replace("_", "-")))
-            if time_check is not None:
-                time_check(row, now)
-            q.update_booking(conn, booking_id, {"status": new_status, "updated_at": now})
-            q.add_audit(conn, at=now, actor=actor.login, action=action, entity="booking",
-                        entity_id=booking_id, before={"status": row.status},
-                        after={"status": new_status})
-            new = q.booking_row(conn, booking_id)
-            assert new is not None
-            return self._view(new, actor)
+                raise
+            raise self._constraint_conflict(exc, row.space_code, row.start_at, row.end_at,
+                                            exclude_id=row.id) from exc
+        except OperationalError as exc:
+            raise _store_busy(exc) from exc
 
     def cancel(self, booking_id: int) -> BookingView:
         """Cancel a booking; it is kept for the record, and the space is free again."""
