@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import pendulum
@@ -196,9 +197,9 @@ class Cospace:
             raise NotFound(f"There is no space '{code}'.")
         return space_info(row, q.restrictions(conn, [row.id]).get(row.id, frozenset()))
 
-    def _org(self, conn: Connection, code: str | None) -> OrgInfo:
+    def _org(self, conn: Connection, code: str | None, actor: Actor | None = None) -> OrgInfo:
         if code is None:
-            actor = self._load_actor(conn)
+            actor = actor or self._load_actor(conn)
             if actor.org_id is None:
                 raise InvalidInput(
                     f"'{actor.login}' belongs to no organisation: say which with --org."
@@ -261,7 +262,7 @@ class Cospace:
                 space = self._space(conn, space_code)
                 site = self._site(conn, id=space.site_id)
                 start_at, end_at = self._times(start, end, site.tz)
-                org_info_ = self._org(conn, org)
+                org_info_ = self._org(conn, org, actor)
                 permissions.require_booking_action(actor, "book", org_info_.id, org_info_.code)
                 rules.check_booking(
                     space=space, site=site, org=org_info_, start=start_at, end=end_at,
@@ -278,9 +279,13 @@ class Cospace:
                 q.add_audit(conn, at=now, actor=actor.login, action="create",
                             entity="booking", entity_id=booking_id,
                             after=_audit_values(values, space.code, org_info_.code))
-                row = q.booking_row(conn, booking_id)
-                assert row is not None
-                return self._view(row, actor)
+                # The new row, as booking_row would read it back, from what is already known.
+                row = SimpleNamespace(
+                    **values, id=booking_id, series_id=None, space_code=space.code,
+                    space_name=space.name, kind=space.kind, site_code=site.code, tz=site.tz,
+                    org_code=org_info_.code, booked_by_login=actor.login if actor.staff_id
+                    else None)
+                return self._view(row, actor)  # type: ignore[arg-type]
         except IntegrityError as exc:
             raise self._constraint_conflict(exc, space_code, start, end) from exc
         except OperationalError as exc:

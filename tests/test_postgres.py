@@ -249,3 +249,13 @@ def test_demo_loads(any_url, capsys, monkeypatch):
     assert code == 0, err
     code, out, _ = _run(capsys, "list", "--json", "--from", "2026-11-23", "--to", "2026-11-27")
     assert code == 0 and len(json.loads(out)) > 10
+
+
+def test_booked_view_is_what_the_store_holds(any_app):
+    """``book`` builds its answer without reading the row back: it must equal a fresh read."""
+    for login, space, org, conf in (("desk", "IR1", "NCS", True), ("ncs", "D01", None, False),
+                                    ("admin", "IR5", "PROB", False)):
+        app = as_user(any_app, login)
+        made = app.book(space, "2026-11-26 09:00", "10:30", org=org, attendees=1,
+                        purpose="check", confidential=conf)
+        assert made == app.get(made.id)
