@@ -23,10 +23,17 @@ def fits(space: SpaceInfo, *, kind: str, attendees: int, needs: frozenset[str],
     return True
 
 
-def best_first(spaces: Iterable[SpaceInfo]) -> list[SpaceInfo]:
-    """Smallest sufficient capacity first (keep big rooms for big groups), then fewest extra
-    features, then code."""
-    return sorted(spaces, key=lambda s: (s.capacity, len(s.features), s.code))
+def best_first(spaces: Iterable[SpaceInfo], *, confidential: bool = False) -> list[SpaceInfo]:
+    """Smallest sufficient capacity first (keep big rooms for big groups); for a request that
+    is not confidential, open spaces before private rooms (keep those for confidential
+    interviews); unrestricted before restricted; then fewest extra features, then code."""
+    return sorted(spaces, key=lambda s: (
+        s.capacity,
+        s.private and not confidential,
+        bool(s.restricted_to),
+        len(s.features),
+        s.code,
+    ))
 
 
 def is_free(busy: Sequence[tuple[dt.datetime, dt.datetime]], start: dt.datetime,

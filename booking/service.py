@@ -495,7 +495,8 @@ class Cospace:
             lo, hi = day_bounds(day, site.tz)
             busy = q.busy_intervals(conn, [sp.id for sp in candidates], lo, hi)
         free = search.best_first(
-            sp for sp in candidates if search.is_free(busy[sp.id], start_at, end_at)
+            (sp for sp in candidates if search.is_free(busy[sp.id], start_at, end_at)),
+            confidential=confidential,
         )
         if free:
             return FreeResult(spaces=free, suggestions=[])
@@ -506,7 +507,7 @@ class Cospace:
             w_hi = utc(at_minutes(day, window[1], site.tz))
             floor = max(w_lo, rules.grid_floor(now, site.tz))
             options: list[tuple[float, dt.datetime, SpaceInfo]] = []
-            for sp in search.best_first(candidates):
+            for sp in search.best_first(candidates, confidential=confidential):
                 if floor >= w_hi:
                     break
                 for s in search.nearest_starts(busy[sp.id], window=(floor, w_hi),

@@ -44,7 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or input argparse did not understand (exit 2)
+        return int(exc.code or 0)
     url = resolve_db_url(getattr(args, "db", None))
     login = resolve_login(getattr(args, "login", None))
     try:
