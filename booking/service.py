@@ -714,7 +714,10 @@ def _short(exc: BaseException) -> str:
 
 
 def _store_busy(exc: DBAPIError) -> Exception:
-    if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+    # PostgreSQL: serialization failure, deadlock, lock not available.
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if (sqlstate in ("40001", "40P01", "55P03") or "locked" in str(exc).lower()
+            or "busy" in str(exc).lower()):
         return StoreUnavailable("The store is busy with another terminal; try again in a moment.")
     return exc
 
