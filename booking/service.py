@@ -258,11 +258,10 @@ class Cospace:
         now = self.now()
         try:
             with write_tx(self.engine) as conn:
-                actor = self._load_actor(conn)
-                space = self._space(conn, space_code)
-                site = self._site(conn, id=space.site_id)
+                actor, own_org = self._actor_and_org(conn)
+                space, site = self._space_and_site(conn, space_code)
                 start_at, end_at = self._times(start, end, site.tz)
-                org_info_ = self._org(conn, org, actor)
+                org_info_ = own_org if org is None and own_org else self._org(conn, org, actor)
                 permissions.require_booking_action(actor, "book", org_info_.id, org_info_.code)
                 rules.check_booking(
                     space=space, site=site, org=org_info_, start=start_at, end=end_at,
@@ -290,6 +289,37 @@ class Cospace:
             raise self._constraint_conflict(exc, space_code, start, end) from exc
         except OperationalError as exc:
             raise _store_busy(exc) from exc
+
+    def _actor_and_org(self, conn: Connection) -> tuple[Actor, OrgInfo | None]:
+        """The acting staff member and their organisation, in one statement (the booking
+        path; same answers as ``_load_actor`` and ``_org(conn, None)``)."""
+        row = q.staff_with_org(conn, self.login)
+        if row is None or not row.active:
+            return Actor(login=self.login), None
+        actor = Actor(login=row.login, staff_id=row.id, name=row.name, org_id=row.org_id,
+                      org_code=row.org_code, role=row.role)
+        if row.org_id is None or row.org_code is None:
+            return actor, None
+        return actor, OrgInfo(id=row.org_id, code=row.org_code, name=row.org_name,
+                              is_host=bool(row.org_is_host),
+                              advance_weeks=row.org_advance_weeks)
+
+    def _space_and_site(self, conn: Connection, code: str) -> tuple[SpaceInfo, SiteInfo]:
+        """A space and its site with opening hours in one statement, then its restrictions
+        and the site's closures (the booking path; same answers as ``_space`` and ``_site``)."""
+        rows = q.space_context(conn, code)
+        if not rows:
+            raise NotFound(f"There is no space '{code}'.")
+        r = rows[0]
+        space = space_info(r, q.restrictions(conn, [r.id]).get(r.id, frozenset()))
+        site = SiteInfo(
+            id=r.site_id, code=r.site_code, name=r.site_name, tz=r.tz,
+            holiday_region=r.holiday_region,
+            hours={x.weekday: (x.opens_min, x.closes_min) for x in rows
+                   if x.weekday is not None},
+            closures=q.closures(conn, r.site_id), release_after_minutes=r.release_after_minutes,
+        )
+        return space, site
 
     def _times(self, start: str | dt.datetime, end: str | dt.datetime,
                tz: str) -> tuple[dt.datetime, dt.datetime]:

@@ -60,6 +60,20 @@ _STAFF_BY_LOGIN = (
     .outerjoin(ORG, ORG.c.id == STAFF.c.org_id)
     .where(STAFF.c.login == bindparam("login"))
 )
+_SPACE_CONTEXT = (
+    select(SP, SITE.c.code.label("site_code"), SITE.c.name.label("site_name"), SITE.c.tz,
+           SITE.c.holiday_region, SITE.c.release_after_minutes, OH.c.weekday, OH.c.opens_min,
+           OH.c.closes_min)
+    .join(SITE, SITE.c.id == SP.c.site_id)
+    .outerjoin(OH, OH.c.site_id == SITE.c.id)
+    .where(SP.c.code == bindparam("code"))
+)
+_STAFF_WITH_ORG = (
+    select(STAFF, ORG.c.code.label("org_code"), ORG.c.name.label("org_name"),
+           ORG.c.is_host.label("org_is_host"), ORG.c.advance_weeks.label("org_advance_weeks"))
+    .outerjoin(ORG, ORG.c.id == STAFF.c.org_id)
+    .where(STAFF.c.login == bindparam("login"))
+)
 _CLASH_FILTER = (
     select(B.c.id, B.c.start_at, B.c.end_at, B.c.status, ORG.c.code.label("org_code"))
     .join(ORG, ORG.c.id == B.c.org_id)
@@ -128,6 +142,18 @@ def space_rows(
     if active_only:
         q = q.where(SP.c.active.is_(True))
     return conn.execute(q.order_by(SP.c.kind, SP.c.code)).all()
+
+
+def space_context(conn: Connection, code: str) -> Sequence[Row]:
+    """A space with its site and the site's opening hours in one statement: one row per
+    weekday the site opens (one row with empty hours if it never opens); empty if unknown."""
+    return conn.execute(_SPACE_CONTEXT, {"code": code}).all()
+
+
+def staff_with_org(conn: Connection, login: str) -> Row | None:
+    """A staff row with its organisation's ``org_code``, ``org_name``, ``org_is_host`` and
+    ``org_advance_weeks``, in one statement."""
+    return conn.execute(_STAFF_WITH_ORG, {"login": login}).first()
 
 
 def restrictions(conn: Connection, space_ids: Iterable[int]) -> dict[int, frozenset[str]]:
