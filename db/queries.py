@@ -53,6 +53,11 @@ _RESTRICTIONS = (
     .join(ORG, ORG.c.id == RESTR.c.org_id)
     .where(RESTR.c.space_id.in_(bindparam("ids", expanding=True)))
 )
+_RESTRICTIONS_ONE = (
+    select(RESTR.c.space_id, ORG.c.code)
+    .join(ORG, ORG.c.id == RESTR.c.org_id)
+    .where(RESTR.c.space_id == bindparam("id"))
+)
 _ORG_BY_CODE = select(ORG).where(ORG.c.code == bindparam("code"))
 _ORG_BY_ID = select(ORG).where(ORG.c.id == bindparam("id"))
 _STAFF_BY_LOGIN = (
@@ -160,7 +165,10 @@ def restrictions(conn: Connection, space_ids: Iterable[int]) -> dict[int, frozen
     ids = list(space_ids)
     if not ids:
         return {}
-    rows = conn.execute(_RESTRICTIONS, {"ids": ids}).all()
+    if len(ids) == 1:  # the booking path: a plain statement, no IN list to expand
+        rows = conn.execute(_RESTRICTIONS_ONE, {"id": ids[0]}).all()
+    else:
+        rows = conn.execute(_RESTRICTIONS, {"ids": ids}).all()
     out: dict[int, set[str]] = {}
     for r in rows:
         out.setdefault(r.space_id, set()).add(r.code)
