@@ -111,10 +111,19 @@ BOOKINGS_0001 = [
 ]
 
 
+def _ts(value: str, dialect: str) -> str:
+    """A UTC time as revision 0001 stores it: naive text with microseconds on SQLite (what
+    SQLAlchemy writes), a timestamptz literal on PostgreSQL."""
+    return value + (".000000" if dialect == "sqlite" else "+00")
+
+
 def _fill_0001(conn) -> None:  # type: ignore[no-untyped-def]
+    d = conn.dialect.name
     for stmt in FIXTURE_0001:
-        conn.exec_driver_sql(stmt)
+        conn.exec_driver_sql(stmt.replace("'2026-11-20 10:00:00'",
+                                          f"'{_ts('2026-11-20 10:00:00', d)}'"))
     for b in BOOKINGS_0001:
+        b = (*b[:5], _ts(b[5], d), _ts(b[6], d), *b[7:])
         conn.execute(text(
             "INSERT INTO booking (id, space_id, org_id, booked_by_id, series_id, start_at, "
             "end_at, status, attendees, purpose, confidential, created_at, updated_at) VALUES "
@@ -123,7 +132,8 @@ def _fill_0001(conn) -> None:  # type: ignore[no-untyped-def]
                                   "conf"), b, strict=True)))
     conn.execute(text(
         "INSERT INTO audit (id, at, actor, action, entity, entity_id, before, after, reason) "
-        "VALUES (1, '2026-10-20 10:00:00', 'admin', 'create', 'booking', 1, NULL, '{}', '')"))
+        "VALUES (1, :at, 'admin', 'create', 'booking', 1, NULL, '{}', '')"),
+        {"at": _ts("2026-10-20 10:00:00", d)})
     if conn.dialect.name == "postgresql":
         for table in ("organisation", "site", "space", "staff", "series", "booking", "audit",
                       "closure"):
@@ -141,6 +151,7 @@ def _snapshot(conn) -> dict:  # type: ignore[no-untyped-def]
         for i in (5, 6):  # SQLite gives text, PostgreSQL an aware datetime: compare in UTC
             v = r[i]
             if isinstance(v, str):
+                assert v.endswith(".000000"), v  # the store's own text format, kept
                 v = dt.datetime.fromisoformat(v).replace(tzinfo=dt.UTC)
             r[i] = v.astimezone(dt.UTC)
         r[10] = bool(r[10])
