@@ -107,7 +107,7 @@ class BookingView:
     space_name: str
     site: str
     kind: str
-    org: str
+    org: str  # "" when the viewer is not known staff (the board shows busy/free only)
     start: dt.datetime  # UTC
     end: dt.datetime  # UTC
     tz: str
@@ -129,7 +129,7 @@ class BookingView:
             "space": self.space,
             "site": self.site,
             "kind": self.kind,
-            "org": self.org,
+            "org": self.org or None,  # None: an unknown login sees busy/free only
             "start": iso_local(self.start, self.tz),
             "end": iso_local(self.end, self.tz),
             "status": self.status,

@@ -1,4 +1,19 @@
-"""Who may do what: every refusal says what the role may not do."""
+"""Who may do what: every refusal says what the role may not do.
+
+The roles (issue 7):
+
+- *front-desk* (host staff): book, move, cancel, check in and mark no-show for any organisation;
+  override an allocation with a reason; run the Today screen; read reports.
+- *adviser* (any organisation): book, move and cancel for their own organisation only (within
+  its advance window and allocation); see their organisation's bookings in full. Check-in and
+  no-show are the front desk's job.
+- *estates*: manage sites, spaces, opening hours, closures, organisations and allocations; all
+  reports and the whole audit trail; never booking details beyond organisation, space and time,
+  so estates staff do not book.
+- *admin*: everything, including staff and roles.
+
+A login that is not a known, active staff member may only look at the board (busy/free).
+"""
 
 from __future__ import annotations
 
@@ -17,39 +32,75 @@ BOOKING_ACTIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "book": (frozenset({"front-desk", "admin"}), frozenset({"adviser"})),
     "cancel": (frozenset({"front-desk", "admin"}), frozenset({"adviser"})),
     "move": (frozenset({"front-desk", "admin"}), frozenset({"adviser"})),
-    "checkin": (frozenset({"front-desk", "admin"}), frozenset({"adviser"})),
-    "noshow": (frozenset({"front-desk", "admin"}), frozenset({"adviser"})),
+    "checkin": (frozenset({"front-desk", "admin"}), frozenset()),
+    "noshow": (frozenset({"front-desk", "admin"}), frozenset()),
+    "release": (frozenset({"front-desk", "admin"}), frozenset()),
+    "override": (frozenset({"front-desk", "admin"}), frozenset()),
 }
-VERBS = {
-    "book": "book",
-    "cancel": "cancel",
-    "move": "move",
-    "checkin": "check in",
-    "noshow": "mark no-shows for",
+#: "Advisers can <own> only ..." for roles limited to their own organisation
+OWN_ORG_WORDS = {
+    "book": "book for only their own organisation",
+    "cancel": "cancel only their own organisation's bookings",
+    "move": "move only their own organisation's bookings",
+}
+#: "<Role> cannot <words>" for roles with no right at all
+NO_WORDS = {
+    "book": "book spaces (booking details are for the organisations themselves)",
+    "cancel": "cancel bookings",
+    "move": "move bookings",
+    "checkin": "check bookings in; the front desk does that",
+    "noshow": "mark bookings as no-shows; the front desk does that",
+    "release": "release bookings; the front desk does that",
+    "override": "override an allocation; ask the front desk or an administrator",
 }
 
 ADMIN_ACTIONS: dict[str, frozenset[str]] = {
     "manage-orgs": frozenset({"estates", "admin"}),
     "manage-sites": frozenset({"estates", "admin"}),
     "manage-spaces": frozenset({"estates", "admin"}),
+    "manage-hours": frozenset({"estates", "admin"}),
+    "manage-closures": frozenset({"estates", "admin"}),
+    "manage-allocations": frozenset({"estates", "admin"}),
     "manage-staff": frozenset({"admin"}),
+    "upgrade-store": frozenset({"admin"}),
     "reports": frozenset({"estates", "admin", "front-desk"}),
+    "audit-all": frozenset({"estates", "admin"}),
+    "today": frozenset({"front-desk", "admin"}),
 }
 ADMIN_WORDS = {
     "manage-orgs": "manage organisations",
     "manage-sites": "manage sites",
     "manage-spaces": "manage spaces",
-    "manage-staff": "manage staff",
+    "manage-hours": "change opening hours",
+    "manage-closures": "manage closures",
+    "manage-allocations": "set allocations",
+    "manage-staff": "manage staff or roles",
+    "upgrade-store": "upgrade the store",
     "reports": "read usage reports",
+    "audit-all": "read the whole audit trail",
+    "today": "run the Today screen (check-ins and no-shows are the front desk's)",
 }
 
 
+def role_label(actor: Actor) -> str:
+    return ROLE_LABELS.get(actor.role or "", actor.role or "Unknown users")
+
+
 def require_known(actor: Actor) -> None:
+    """Refuse anything but looking at the board to a login that is not active staff."""
     if not actor.known:
         raise NotPermitted(
-            f"'{actor.login}' is not a cospace user: you can look at the board but not change "
-            "anything. Ask an administrator to add you (cospace staff add)."
+            f"'{actor.login}' is not a cospace user: you can look at the board (busy/free) "
+            "but nothing else. Ask an administrator to add you "
+            f"(cospace staff add {actor.login} --name ... --org ... --role ...)."
         )
+
+
+def may_booking_action(actor: Actor, action: str, org_id: int) -> bool:
+    if not actor.known:
+        return False
+    any_org, own_org = BOOKING_ACTIONS[action]
+    return actor.role in any_org or (actor.role in own_org and actor.org_id == org_id)
 
 
 def require_booking_action(actor: Actor, action: str, org_id: int, org_code: str) -> None:
@@ -62,26 +113,33 @@ def require_booking_action(actor: Actor, action: str, org_id: int, org_code: str
         if actor.org_id == org_id:
             return
         raise NotPermitted(
-            f"{ROLE_LABELS[actor.role or '']} can {VERBS[action]} only their own organisation's "
-            f"bookings ({actor.org_code}), not {org_code}'s."
+            f"{role_label(actor)} can {OWN_ORG_WORDS[action]} ({actor.org_code}), "
+            f"not {org_code}."
         )
-    raise NotPermitted(f"{ROLE_LABELS.get(actor.role or '', actor.role)} cannot {VERBS[action]} "
-                       "bookings.")
+    raise NotPermitted(f"{role_label(actor)} cannot {NO_WORDS[action]}.")
+
+
+def may_admin_action(actor: Actor, action: str) -> bool:
+    return actor.known and actor.role in ADMIN_ACTIONS[action]
 
 
 def require_admin_action(actor: Actor, action: str) -> None:
     require_known(actor)
     if actor.role not in ADMIN_ACTIONS[action]:
-        raise NotPermitted(
-            f"{ROLE_LABELS.get(actor.role or '', actor.role)} cannot {ADMIN_WORDS[action]}."
-        )
+        raise NotPermitted(f"{role_label(actor)} cannot {ADMIN_WORDS[action]}.")
+
+
+def may_see_org(actor: Actor) -> bool:
+    """Which organisation holds a space is for staff; an unknown login sees busy/free only."""
+    return actor.known
 
 
 def may_see_details(actor: Actor, *, org_id: int, confidential: bool,
                     booked_by_id: int | None) -> bool:
-    """Purpose and attendees are for the booking's own organisation only; a confidential
-    booking's details are for the person who booked it and front-desk staff."""
-    if not actor.known:
+    """Purpose, attendees and who booked are for the booking's own organisation only; a
+    confidential booking's are for the person who booked it and front-desk staff. Estates
+    staff see organisation, space and time only, whichever organisation they belong to."""
+    if not actor.known or actor.role == "estates":
         return False
     if confidential:
         return actor.staff_id == booked_by_id or actor.role == "front-desk"

@@ -9,15 +9,24 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import pendulum
 from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from booking import permissions, rules, search
-from booking.errors import Conflict, InvalidInput, NotFound, RuleViolation, StoreUnavailable
+from booking import allocations, permissions, rules, search
+from booking.errors import (
+    Conflict,
+    CospaceError,
+    InvalidInput,
+    NotFound,
+    RuleViolation,
+    StoreUnavailable,
+)
 from booking.models import (
+    ACTIVE_STATUSES,
     KIND_LABELS,
     KINDS,
     MAX_BOOKING_MINUTES,
@@ -138,8 +147,14 @@ class Cospace:
         administrator. Returns the app and whether the store was new."""
         try:
             engine = make_engine(url)
-            was_new = current_revision(engine) is None
+            rev = current_revision(engine)
+            was_new = rev is None
+            if not was_new and rev != head_revision():
+                with read_tx(engine) as conn:
+                    cls(engine, login, clock)._require_upgrader(conn)
             upgrade(engine)
+        except CospaceError:
+            raise
         except Exception as exc:
             raise StoreUnavailable(
                 f"Cannot create the store at {_safe_url(url)}: {_short(exc)}"
@@ -162,6 +177,12 @@ class Cospace:
 
     def now(self) -> dt.datetime:
         return utc(self.clock())
+
+    def _require_upgrader(self, conn: Connection) -> None:
+        """Only an administrator upgrades a store that has staff (re-running ``init`` on an
+        up-to-date store changes nothing and is open to anyone)."""
+        if q.count(conn, Staff):
+            permissions.require_admin_action(self._load_actor(conn), "upgrade-store")
 
     @property
     def actor(self) -> Actor:
@@ -195,9 +216,9 @@ class Cospace:
             raise NotFound(f"There is no space '{code}'.")
         return space_info(row, q.restrictions(conn, [row.id]).get(row.id, frozenset()))
 
-    def _org(self, conn: Connection, code: str | None) -> OrgInfo:
+    def _org(self, conn: Connection, code: str | None, actor: Actor | None = None) -> OrgInfo:
         if code is None:
-            actor = self._load_actor(conn)
+            actor = actor or self._load_actor(conn)
             if actor.org_id is None:
                 raise InvalidInput(
                     f"'{actor.login}' belongs to no organisation: say which with --org."
@@ -250,23 +271,29 @@ class Cospace:
         attendees: int = 1,
         purpose: str = "",
         confidential: bool = False,
+        override: str | None = None,
     ) -> BookingView:
-        """Book ``space_code`` for ``[start, end)``: rules, clash check and insert in one
-        write transaction, so no two terminals or processes can double-book."""
+        """Book ``space_code`` for ``[start, end)``: rules, allocation, clash check and insert
+        in one write transaction, so no two terminals or processes can double-book.
+        ``override`` (front desk, admin) is the reason for exceeding an allocation."""
         now = self.now()
         try:
             with write_tx(self.engine) as conn:
-                actor = self._load_actor(conn)
-                space = self._space(conn, space_code)
-                site = self._site(conn, id=space.site_id)
+                actor, own_org = self._actor_and_org(conn)
+                permissions.require_known(actor)
+                space, site = self._space_and_site(conn, space_code)
                 start_at, end_at = self._times(start, end, site.tz)
-                org_info_ = self._org(conn, org)
+                org_info_ = own_org if org is None and own_org else self._org(conn, org, actor)
                 permissions.require_booking_action(actor, "book", org_info_.id, org_info_.code)
+                allocations.check_override(actor, override)
                 rules.check_booking(
                     space=space, site=site, org=org_info_, start=start_at, end=end_at,
                     attendees=attendees, confidential=confidential, now=now,
                 )
                 self._refuse_clash(conn, space, site, start_at, end_at)
+                overridden = allocations.enforce(
+                    conn, actor=actor, org=org_info_, site=site, kind=space.kind,
+                    intervals=[(start_at, end_at)], override=override)
                 values = dict(
                     space_id=space.id, org_id=org_info_.id, booked_by_id=actor.staff_id,
                     start_at=start_at, end_at=end_at, status="confirmed",
@@ -276,14 +303,53 @@ class Cospace:
                 booking_id = q.insert_booking(conn, values)
                 q.add_audit(conn, at=now, actor=actor.login, action="create",
                             entity="booking", entity_id=booking_id,
-                            after=_audit_values(values, space.code, org_info_.code))
-                row = q.booking_row(conn, booking_id)
-                assert row is not None
-                return self._view(row, actor)
+                            after=_audit_values(values, space.code, org_info_.code),
+                            reason=override if overridden and override else "")
+                if overridden and override:
+                    allocations.audit_override(conn, at=now, actor=actor, booking_id=booking_id,
+                                               found=overridden, reason=override)
+                # The new row, as booking_row would read it back, from what is already known.
+                row = SimpleNamespace(
+                    **values, id=booking_id, series_id=None, space_code=space.code,
+                    space_name=space.name, kind=space.kind, site_code=site.code, tz=site.tz,
+                    org_code=org_info_.code, booked_by_login=actor.login if actor.staff_id
+                    else None)
+                return self._view(row, actor)  # type: ignore[arg-type]
         except IntegrityError as exc:
             raise self._constraint_conflict(exc, space_code, start, end) from exc
         except OperationalError as exc:
             raise _store_busy(exc) from exc
+
+    def _actor_and_org(self, conn: Connection) -> tuple[Actor, OrgInfo | None]:
+        """The acting staff member and their organisation, in one statement (the booking
+        path; same answers as ``_load_actor`` and ``_org(conn, None)``)."""
+        row = q.staff_with_org(conn, self.login)
+        if row is None or not row.active:
+            return Actor(login=self.login), None
+        actor = Actor(login=row.login, staff_id=row.id, name=row.name, org_id=row.org_id,
+                      org_code=row.org_code, role=row.role)
+        if row.org_id is None or row.org_code is None:
+            return actor, None
+        return actor, OrgInfo(id=row.org_id, code=row.org_code, name=row.org_name,
+                              is_host=bool(row.org_is_host),
+                              advance_weeks=row.org_advance_weeks)
+
+    def _space_and_site(self, conn: Connection, code: str) -> tuple[SpaceInfo, SiteInfo]:
+        """A space and its site with opening hours in one statement, then its restrictions
+        and the site's closures (the booking path; same answers as ``_space`` and ``_site``)."""
+        rows = q.space_context(conn, code)
+        if not rows:
+            raise NotFound(f"There is no space '{code}'.")
+        r = rows[0]
+        space = space_info(r, q.restrictions(conn, [r.id]).get(r.id, frozenset()))
+        site = SiteInfo(
+            id=r.site_id, code=r.site_code, name=r.site_name, tz=r.tz,
+            holiday_region=r.holiday_region,
+            hours={x.weekday: (x.opens_min, x.closes_min) for x in rows
+                   if x.weekday is not None},
+            closures=q.closures(conn, r.site_id), release_after_minutes=r.release_after_minutes,
+        )
+        return space, site
 
     def _times(self, start: str | dt.datetime, end: str | dt.datetime,
                tz: str) -> tuple[dt.datetime, dt.datetime]:
@@ -299,7 +365,7 @@ class Cospace:
             raise Conflict(clash_message(space, site.tz, found), holders=list(found))
 
     def _constraint_conflict(self, exc: Exception, space_code: str, start: Any,
-                             end: Any) -> Exception:
+                             end: Any, exclude_id: int | None = None) -> Exception:
         """Turn PostgreSQL's exclusion-constraint error (23P01) into the plain clash refusal."""
         code = getattr(getattr(exc, "orig", None), "sqlstate", None)
         if code != "23P01":
@@ -308,7 +374,8 @@ class Cospace:
             space = self._space(conn, space_code)
             site = self._site(conn, id=space.site_id)
             s, e = self._times(start, end, site.tz)
-            found = q.clashes(conn, space.id, s, e, max_minutes=MAX_BOOKING_MINUTES)
+            found = q.clashes(conn, space.id, s, e, max_minutes=MAX_BOOKING_MINUTES,
+                              exclude_id=exclude_id)
         if found:
             return Conflict(clash_message(space, site.tz, found), holders=list(found))
         return Conflict(f"{space.label} was booked by someone else at the same moment; "
@@ -318,24 +385,41 @@ class Cospace:
                        allowed_from: tuple[str, ...], refusal: str,
                        time_check: Callable[[Row, dt.datetime], None] | None = None) -> BookingView:
         now = self.now()
-        with write_tx(self.engine) as conn:
-            actor = self._load_actor(conn)
-            row = q.booking_row(conn, booking_id)
+        row = None
+        try:
+            with write_tx(self.engine) as conn:
+                actor = self._load_actor(conn)
+                row = q.booking_row(conn, booking_id)
+                if row is None:
+                    raise NotFound(f"There is no booking #{booking_id}.")
+                permissions.require_booking_action(actor, action, row.org_id, row.org_code)
+                if row.status not in allowed_from:
+                    raise RuleViolation(refusal.format(id=booking_id,
+                                                       status=row.status.replace("_", "-")))
+                if time_check is not None:
+                    time_check(row, now)
+                if new_status in ACTIVE_STATUSES and row.status not in ACTIVE_STATUSES:
+                    # Back in use (a late check-in after a no-show or a release): the space
+                    # may have been booked meanwhile.
+                    found = q.clashes(conn, row.space_id, row.start_at, row.end_at,
+                                      max_minutes=MAX_BOOKING_MINUTES, exclude_id=row.id)
+                    if found:
+                        space = self._space(conn, row.space_code)
+                        raise Conflict(clash_message(space, row.tz, found), holders=list(found))
+                q.update_booking(conn, booking_id, {"status": new_status, "updated_at": now})
+                q.add_audit(conn, at=now, actor=actor.login, action=action, entity="booking",
+                            entity_id=booking_id, before={"status": row.status},
+                            after={"status": new_status})
+                new = q.booking_row(conn, booking_id)
+                assert new is not None
+                return self._view(new, actor)
+        except IntegrityError as exc:
             if row is None:
-                raise NotFound(f"There is no booking #{booking_id}.")
-            permissions.require_booking_action(actor, action, row.org_id, row.org_code)
-            if row.status not in allowed_from:
-                raise RuleViolation(refusal.format(id=booking_id,
-                                                   status=row.status.replace("_", "-")))
-            if time_check is not None:
-                time_check(row, now)
-            q.update_booking(conn, booking_id, {"status": new_status, "updated_at": now})
-            q.add_audit(conn, at=now, actor=actor.login, action=action, entity="booking",
-                        entity_id=booking_id, before={"status": row.status},
-                        after={"status": new_status})
-            new = q.booking_row(conn, booking_id)
-            assert new is not None
-            return self._view(new, actor)
+                raise
+            raise self._constraint_conflict(exc, row.space_code, row.start_at, row.end_at,
+                                            exclude_id=row.id) from exc
+        except OperationalError as exc:
+            raise _store_busy(exc) from exc
 
     def cancel(self, booking_id: int) -> BookingView:
         """Cancel a booking; it is kept for the record, and the space is free again."""
@@ -396,6 +480,10 @@ class Cospace:
         without dates, from today on."""
         with read_tx(self.engine) as conn:
             actor = self._load_actor(conn)
+            if not permissions.may_see_org(actor):
+                if org:
+                    permissions.require_known(actor)
+                statuses = ACTIVE_STATUSES  # busy/free only
             site_info = self._site(conn, code=site) if site else None
             tz = site_info.tz if site_info else "Europe/London"
             org_id = self._org(conn, org).id if org else None
@@ -420,7 +508,8 @@ class Cospace:
         )
         return BookingView(
             id=row.id, space=row.space_code, space_name=row.space_name or row.space_code,
-            site=row.site_code, kind=row.kind, org=row.org_code, start=row.start_at,
+            site=row.site_code, kind=row.kind,
+            org=row.org_code if permissions.may_see_org(actor) else "", start=row.start_at,
             end=row.end_at, tz=row.tz, status=row.status,
             attendees=row.attendees if visible else None,
             purpose=row.purpose if visible else None,
@@ -453,6 +542,7 @@ class Cospace:
         now = self.now()
         with read_tx(self.engine) as conn:
             actor = self._load_actor(conn)
+            permissions.require_known(actor)
             site = self._site(conn, code=site_code)
             start_at, end_at = self._times(start, end, site.tz)
             rules.check_interval(start_at, end_at, site)
@@ -690,7 +780,10 @@ def _short(exc: BaseException) -> str:
 
 
 def _store_busy(exc: DBAPIError) -> Exception:
-    if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+    # PostgreSQL: serialization failure, deadlock, lock not available.
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if (sqlstate in ("40001", "40P01", "55P03") or "locked" in str(exc).lower()
+            or "busy" in str(exc).lower()):
         return StoreUnavailable("The store is busy with another terminal; try again in a moment.")
     return exc
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 import pendulum
 
@@ -21,6 +22,12 @@ GRID_MINUTES = 5
 _DATETIME_RE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})\s*$")
 _TIME_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 _DATE_RE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
+
+
+@lru_cache(maxsize=256)
+def zone(tz: str) -> pendulum.Timezone | pendulum.FixedTimezone:
+    """The time zone called ``tz``, loaded once: pendulum reads the zone file on every call."""
+    return pendulum.timezone(tz)
 
 
 def check_zone(tz: str) -> str:
@@ -40,7 +47,7 @@ def local(year: int, month: int, day: int, hour: int, minute: int, tz: str) -> p
         raise InvalidInput(
             f"{year:04d}-{month:02d}-{day:02d} {hour:02d}:{minute:02d} is not a real date and time"
         ) from exc
-    value = pendulum.datetime(year, month, day, hour, minute, tz=tz, fold=0)
+    value = pendulum.datetime(year, month, day, hour, minute, tz=zone(tz), fold=0)
     if value.naive() != pendulum.instance(wanted).naive():
         raise InvalidInput(
             f"{hour:02d}:{minute:02d} on {value.format('D MMMM YYYY')} does not exist in {tz}: "
@@ -66,11 +73,11 @@ def parse_end(text: str, start: pendulum.DateTime, tz: str) -> pendulum.DateTime
     if m:
         h, mi = int(m.group(1)), int(m.group(2))
         if h == 24 and mi == 0:
-            day = start.in_timezone(tz).add(days=1)
+            day = start.in_timezone(zone(tz)).add(days=1)
             return local(day.year, day.month, day.day, 0, 0, tz)
         if h > 23 or mi > 59:
             raise InvalidInput(f"'{text}' is not a real time of day")
-        s = start.in_timezone(tz)
+        s = start.in_timezone(zone(tz))
         return local(s.year, s.month, s.day, h, mi, tz)
     return parse_local(text, tz)
 
@@ -181,7 +188,7 @@ def utc(value: dt.datetime) -> dt.datetime:
 
 def to_local(value: dt.datetime, tz: str) -> pendulum.DateTime:
     """A stored UTC instant as wall time in ``tz``."""
-    return pendulum.instance(value).in_timezone(tz)
+    return pendulum.instance(value).in_timezone(zone(tz))
 
 
 def iso_local(value: dt.datetime, tz: str) -> str:
@@ -211,9 +218,9 @@ def human_time_span(start: dt.datetime, end: dt.datetime, tz: str) -> str:
 def day_bounds(day: dt.date, tz: str) -> tuple[pendulum.DateTime, pendulum.DateTime]:
     """The UTC instants of local midnight at the start and end of ``day`` (23 or 25 hours apart
     on clock-change days)."""
-    start = pendulum.datetime(day.year, day.month, day.day, tz=tz)
+    start = pendulum.datetime(day.year, day.month, day.day, tz=zone(tz))
     nxt = day + dt.timedelta(days=1)
-    end = pendulum.datetime(nxt.year, nxt.month, nxt.day, tz=tz)
+    end = pendulum.datetime(nxt.year, nxt.month, nxt.day, tz=zone(tz))
     return start.in_timezone("UTC"), end.in_timezone("UTC")
 
 

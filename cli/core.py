@@ -72,6 +72,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--attendees", type=int, default=1)
     p.add_argument("--purpose", default="")
     p.add_argument("--confidential", action="store_true")
+    p.add_argument("--override", default=None, metavar="REASON",
+                   help="book over the organisation's allocation (front desk, admin; audited)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_book)
 
@@ -170,7 +172,7 @@ def cmd_staff_add(args: argparse.Namespace, url: str, login: str) -> int:
 def cmd_book(args: argparse.Namespace, url: str, login: str) -> int:
     view = _open(url, login).book(
         args.space, args.start, args.end, org=args.org, attendees=args.attendees,
-        purpose=args.purpose, confidential=args.confidential,
+        purpose=args.purpose, confidential=args.confidential, override=args.override,
     )
     if args.json:
         _print_json(view.to_json())
@@ -242,6 +244,9 @@ def cmd_list(args: argparse.Namespace, url: str, login: str) -> int:
         raise InvalidInput("--to is before --from.")
     views = app.list_bookings(site=args.site, org=args.org, space=args.space,
                               start=start, end=end)
+    if not app.actor.known:
+        print(f"cospace: showing busy/free only: '{login}' is not a cospace user; ask an "
+              f"administrator to add you (cospace staff add {login} ...).", file=sys.stderr)
     if args.json:
         _print_json([v.to_json() for v in views])
         return 0
@@ -257,6 +262,6 @@ def cmd_list(args: argparse.Namespace, url: str, login: str) -> int:
         status = v.status.replace("_", "-")
         detail = f"  {v.purpose}" if v.purpose else ""
         print(f"  #{v.id:<6} {human_time_span(v.start, v.end, v.tz)}  {v.space:<8} "
-              f"{v.org:<6} {status:<10}{detail}")
+              f"{v.org or 'busy':<6} {status:<10}{detail}")
     return 0
 

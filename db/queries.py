@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, insert, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, func, insert, select, update
 
 from db.tables import (
     ACTIVE_STATUSES,
@@ -31,12 +31,81 @@ SP = Space.__table__
 ORG = Organisation.__table__
 SITE = Site.__table__
 STAFF = Staff.__table__
+OH = OpeningHours.__table__
+CLOSURE = Closure.__table__
+RESTR = SpaceRestriction.__table__
+
+# The statements of the booking path are built once: building a select() costs more than
+# running it (bench/README.md, "One booking on a big store").
+_SITE_BY_CODE = select(SITE).where(SITE.c.code == bindparam("code"))
+_SITE_BY_ID = select(SITE).where(SITE.c.id == bindparam("id"))
+_HOURS = select(OH.c.weekday, OH.c.opens_min, OH.c.closes_min).where(
+    OH.c.site_id == bindparam("site_id"))
+_CLOSURES = select(CLOSURE.c.day, CLOSURE.c.reason).where(
+    CLOSURE.c.site_id == bindparam("site_id"))
+_SPACE_BY_CODE = (
+    select(SP, SITE.c.code.label("site_code"))
+    .join(SITE, SITE.c.id == SP.c.site_id)
+    .where(SP.c.code == bindparam("code"))
+)
+_RESTRICTIONS = (
+    select(RESTR.c.space_id, ORG.c.code)
+    .join(ORG, ORG.c.id == RESTR.c.org_id)
+    .where(RESTR.c.space_id.in_(bindparam("ids", expanding=True)))
+)
+_RESTRICTIONS_ONE = (
+    select(RESTR.c.space_id, ORG.c.code)
+    .join(ORG, ORG.c.id == RESTR.c.org_id)
+    .where(RESTR.c.space_id == bindparam("id"))
+)
+_ORG_BY_CODE = select(ORG).where(ORG.c.code == bindparam("code"))
+_ORG_BY_ID = select(ORG).where(ORG.c.id == bindparam("id"))
+_STAFF_BY_LOGIN = (
+    select(STAFF, ORG.c.code.label("org_code"))
+    .outerjoin(ORG, ORG.c.id == STAFF.c.org_id)
+    .where(STAFF.c.login == bindparam("login"))
+)
+_SPACE_CONTEXT = (
+    select(SP, SITE.c.code.label("site_code"), SITE.c.name.label("site_name"), SITE.c.tz,
+           SITE.c.holiday_region, SITE.c.release_after_minutes, OH.c.weekday, OH.c.opens_min,
+           OH.c.closes_min)
+    .join(SITE, SITE.c.id == SP.c.site_id)
+    .outerjoin(OH, OH.c.site_id == SITE.c.id)
+    .where(SP.c.code == bindparam("code"))
+)
+_STAFF_WITH_ORG = (
+    select(STAFF, ORG.c.code.label("org_code"), ORG.c.name.label("org_name"),
+           ORG.c.is_host.label("org_is_host"), ORG.c.advance_weeks.label("org_advance_weeks"))
+    .outerjoin(ORG, ORG.c.id == STAFF.c.org_id)
+    .where(STAFF.c.login == bindparam("login"))
+)
+_CLASH_FILTER = (
+    select(B.c.id, B.c.start_at, B.c.end_at, B.c.status, ORG.c.code.label("org_code"))
+    .join(ORG, ORG.c.id == B.c.org_id)
+    .where(
+        B.c.space_id == bindparam("space_id"),
+        B.c.start_at < bindparam("end", type_=B.c.start_at.type),
+        B.c.start_at > bindparam("lower", type_=B.c.start_at.type),
+        B.c.end_at > bindparam("start", type_=B.c.end_at.type),
+        B.c.status.in_(ACTIVE_STATUSES),
+    )
+    .order_by(B.c.start_at)
+)
+_CLASHES = {
+    (excluding, limited): (
+        (_CLASH_FILTER.where(B.c.id != bindparam("exclude_id")) if excluding else _CLASH_FILTER)
+        .limit(bindparam("limit") if limited else None)
+    )
+    for excluding in (False, True) for limited in (False, True)
+}
+_INSERT_BOOKING = insert(B)
+_INSERT_AUDIT = insert(Audit.__table__)
 
 
 def site_row(conn: Connection, *, code: str | None = None, id: int | None = None) -> Row | None:
-    q = select(SITE)
-    q = q.where(SITE.c.code == code) if code is not None else q.where(SITE.c.id == id)
-    return conn.execute(q).first()
+    if code is not None:
+        return conn.execute(_SITE_BY_CODE, {"code": code}).first()
+    return conn.execute(_SITE_BY_ID, {"id": id}).first()
 
 
 def all_sites(conn: Connection) -> Sequence[Row]:
@@ -44,16 +113,15 @@ def all_sites(conn: Connection) -> Sequence[Row]:
 
 
 def opening_hours(conn: Connection, site_id: int) -> dict[int, tuple[int, int]]:
-    t = OpeningHours.__table__
-    rows = conn.execute(
-        select(t.c.weekday, t.c.opens_min, t.c.closes_min).where(t.c.site_id == site_id)
-    ).all()
+    rows = conn.execute(_HOURS, {"site_id": site_id}).all()
     return {r.weekday: (r.opens_min, r.closes_min) for r in rows}
 
 
 def closures(
     conn: Connection, site_id: int, start: dt.date | None = None, end: dt.date | None = None
 ) -> dict[dt.date, str]:
+    if start is None and end is None:
+        return {r.day: r.reason for r in conn.execute(_CLOSURES, {"site_id": site_id})}
     t = Closure.__table__
     q = select(t.c.day, t.c.reason).where(t.c.site_id == site_id)
     if start is not None:
@@ -64,12 +132,7 @@ def closures(
 
 
 def space_row(conn: Connection, code: str) -> Row | None:
-    q = (
-        select(SP, SITE.c.code.label("site_code"))
-        .join(SITE, SITE.c.id == SP.c.site_id)
-        .where(SP.c.code == code)
-    )
-    return conn.execute(q).first()
+    return conn.execute(_SPACE_BY_CODE, {"code": code}).first()
 
 
 def space_rows(
@@ -86,16 +149,26 @@ def space_rows(
     return conn.execute(q.order_by(SP.c.kind, SP.c.code)).all()
 
 
+def space_context(conn: Connection, code: str) -> Sequence[Row]:
+    """A space with its site and the site's opening hours in one statement: one row per
+    weekday the site opens (one row with empty hours if it never opens); empty if unknown."""
+    return conn.execute(_SPACE_CONTEXT, {"code": code}).all()
+
+
+def staff_with_org(conn: Connection, login: str) -> Row | None:
+    """A staff row with its organisation's ``org_code``, ``org_name``, ``org_is_host`` and
+    ``org_advance_weeks``, in one statement."""
+    return conn.execute(_STAFF_WITH_ORG, {"login": login}).first()
+
+
 def restrictions(conn: Connection, space_ids: Iterable[int]) -> dict[int, frozenset[str]]:
-    t = SpaceRestriction.__table__
     ids = list(space_ids)
     if not ids:
         return {}
-    rows = conn.execute(
-        select(t.c.space_id, ORG.c.code)
-        .join(ORG, ORG.c.id == t.c.org_id)
-        .where(t.c.space_id.in_(ids))
-    ).all()
+    if len(ids) == 1:  # the booking path: a plain statement, no IN list to expand
+        rows = conn.execute(_RESTRICTIONS_ONE, {"id": ids[0]}).all()
+    else:
+        rows = conn.execute(_RESTRICTIONS, {"ids": ids}).all()
     out: dict[int, set[str]] = {}
     for r in rows:
         out.setdefault(r.space_id, set()).add(r.code)
@@ -103,18 +176,13 @@ def restrictions(conn: Connection, space_ids: Iterable[int]) -> dict[int, frozen
 
 
 def org_row(conn: Connection, *, code: str | None = None, id: int | None = None) -> Row | None:
-    q = select(ORG)
-    q = q.where(ORG.c.code == code) if code is not None else q.where(ORG.c.id == id)
-    return conn.execute(q).first()
+    if code is not None:
+        return conn.execute(_ORG_BY_CODE, {"code": code}).first()
+    return conn.execute(_ORG_BY_ID, {"id": id}).first()
 
 
 def staff_row(conn: Connection, login: str) -> Row | None:
-    q = (
-        select(STAFF, ORG.c.code.label("org_code"))
-        .outerjoin(ORG, ORG.c.id == STAFF.c.org_id)
-        .where(STAFF.c.login == login)
-    )
-    return conn.execute(q).first()
+    return conn.execute(_STAFF_BY_LOGIN, {"login": login}).first()
 
 
 def clashes(
@@ -132,27 +200,19 @@ def clashes(
     The lower bound ``start_at > start - max_minutes`` lets the ``(space_id, start_at)`` index
     answer with a short range scan, however many bookings the store holds.
     """
-    q = (
-        select(B.c.id, B.c.start_at, B.c.end_at, B.c.status, ORG.c.code.label("org_code"))
-        .join(ORG, ORG.c.id == B.c.org_id)
-        .where(
-            B.c.space_id == space_id,
-            B.c.start_at < end,
-            B.c.start_at > start - dt.timedelta(minutes=max_minutes),
-            B.c.end_at > start,
-            B.c.status.in_(ACTIVE_STATUSES),
-        )
-        .order_by(B.c.start_at)
-    )
+    params: dict[str, Any] = {
+        "space_id": space_id, "end": end, "start": start,
+        "lower": start - dt.timedelta(minutes=max_minutes),
+    }
     if exclude_id is not None:
-        q = q.where(B.c.id != exclude_id)
+        params["exclude_id"] = exclude_id
     if limit:
-        q = q.limit(limit)
-    return conn.execute(q).all()
+        params["limit"] = limit
+    return conn.execute(_CLASHES[exclude_id is not None, bool(limit)], params).all()
 
 
 def insert_booking(conn: Connection, values: dict[str, Any]) -> int:
-    result = conn.execute(insert(B).values(**values))
+    result = conn.execute(_INSERT_BOOKING, values)
     pk = result.inserted_primary_key
     assert pk is not None
     return int(pk[0])
@@ -255,7 +315,8 @@ def add_audit(
 ) -> None:
     """Append one audit record; nothing in cospace updates or deletes them."""
     conn.execute(
-        insert(Audit.__table__).values(
+        _INSERT_AUDIT,
+        dict(
             at=at,
             actor=actor,
             action=action,
@@ -264,7 +325,7 @@ def add_audit(
             before=json.dumps(before, default=str, sort_keys=True) if before is not None else None,
             after=json.dumps(after, default=str, sort_keys=True) if after is not None else None,
             reason=reason,
-        )
+        ),
     )
 
 

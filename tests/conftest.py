@@ -38,14 +38,23 @@ class Clock:
         self.value = when
 
 
+def in_ci() -> bool:
+    """True under CI (``CI=true``), where a PostgreSQL test that skips is a failure."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
 @pytest.fixture(scope="session")
 def pg_server_url() -> Iterator[str]:
     """A fresh database on the configured PostgreSQL server for this test session."""
     base = os.environ.get(PG_ENV)
     if not base:
-        if os.environ.get("CI"):
+        if in_ci():
             pytest.fail(f"CI must set {PG_ENV}: PostgreSQL tests may not skip in CI")
-        pytest.skip(f"PostgreSQL tests need {PG_ENV}; .ci/run sets it up")
+        pytest.skip(
+            f"PostgreSQL tests need {PG_ENV}: run them with {PG_ENV}="
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test (a database they may fill) "
+            "or with bash .ci/run"
+        )
     name = f"cospace_t_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
