@@ -1,0 +1,108 @@
+"""Queries for recurring bookings: the one-pass clash read over a series' whole span, and the
+bulk writes that book or change many occurrences in one transaction.
+
+Every function takes an open :class:`~sqlalchemy.Connection` inside a unit of work from
+:mod:`db.engine`; none commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select, update
+
+from db.queries import ORG, _booking_select
+from db.tables import ACTIVE_STATUSES, Audit, Booking, Series
+
+B = Booking.__table__
+S = Series.__table__
+A = Audit.__table__
+
+
+def active_in_span(
+    conn: Connection, space_id: int, start: dt.datetime, end: dt.datetime, *, max_minutes: int
+) -> Sequence[Row]:
+    """Every active booking of ``space_id`` overlapping ``[start, end)``, in start order: one
+    range scan of the ``(space_id, start_at)`` index for a whole series."""
+    return conn.execute(
+        select(B.c.id, B.c.start_at, B.c.end_at, B.c.series_id, ORG.c.code.label("org_code"))
+        .join(ORG, ORG.c.id == B.c.org_id)
+        .where(
+            B.c.space_id == space_id,
+            B.c.start_at < end,
+            B.c.start_at > start - dt.timedelta(minutes=max_minutes),
+            B.c.end_at > start,
+            B.c.status.in_(ACTIVE_STATUSES),
+        )
+        .order_by(B.c.start_at)
+    ).all()
+
+
+def insert_series(conn: Connection, values: dict[str, Any]) -> int:
+    pk = conn.execute(insert(S).values(**values)).inserted_primary_key
+    assert pk is not None
+    return int(pk[0])
+
+
+def series_row(conn: Connection, series_id: int) -> Row | None:
+    return conn.execute(select(S).where(S.c.id == series_id)).first()
+
+
+def series_rows(conn: Connection, ids: Sequence[int]) -> Sequence[Row]:
+    if not ids:
+        return []
+    return conn.execute(select(S).where(S.c.id.in_(list(ids))).order_by(S.c.id)).all()
+
+
+def update_series(conn: Connection, series_id: int, values: dict[str, Any]) -> None:
+    conn.execute(update(S).where(S.c.id == series_id).values(**values))
+
+
+def insert_bookings(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert many bookings in one statement; their ids in the order given."""
+    if not rows:
+        return []
+    result = conn.execute(insert(B).returning(B.c.id, sort_by_parameter_order=True), rows)
+    return [int(r[0]) for r in result]
+
+
+def update_bookings(conn: Connection, changes: list[tuple[int, dict[str, Any]]]) -> None:
+    for booking_id, values in changes:
+        conn.execute(update(B).where(B.c.id == booking_id).values(**values))
+
+
+def set_status(conn: Connection, ids: Sequence[int], status: str, at: dt.datetime) -> None:
+    if ids:
+        conn.execute(update(B).where(B.c.id.in_(list(ids))).values(status=status, updated_at=at))
+
+
+def series_bookings(conn: Connection, series_ids: Sequence[int]) -> Sequence[Row]:
+    """Every booking of the given series (any status), in time order, with the joined names
+    :meth:`booking.service.Cospace._view` needs."""
+    if not series_ids:
+        return []
+    return conn.execute(
+        _booking_select().where(B.c.series_id.in_(list(series_ids))).order_by(B.c.start_at,
+                                                                              B.c.id)
+    ).all()
+
+
+def add_audits(conn: Connection, records: list[dict[str, Any]]) -> None:
+    """Append many audit records at once (same shape as :func:`db.queries.add_audit`)."""
+    if not records:
+        return
+    conn.execute(insert(A), [
+        dict(
+            at=r["at"], actor=r["actor"], action=r["action"], entity=r["entity"],
+            entity_id=r.get("entity_id"),
+            before=json.dumps(r["before"], default=str, sort_keys=True)
+            if r.get("before") is not None else None,
+            after=json.dumps(r["after"], default=str, sort_keys=True)
+            if r.get("after") is not None else None,
+            reason=r.get("reason", ""),
+        )
+        for r in records
+    ])
