@@ -124,7 +124,11 @@ def build_calendar(singles: Sequence[BookingView],
             cal.add_component(event)
     for view in singles:
         cal.add_component(single_event(view, now))
-    cal.add_missing_timezones()
+    days = [v.start.date() for v in singles] + [
+        dt.date.fromisoformat(srow.dtstart_local[:10]) for srow, _ in series]
+    if days:  # VTIMEZONE transitions for the years the events need, not 1970-2038
+        cal.add_missing_timezones(first_date=dt.date(min(days).year - 1, 1, 1),
+                                  last_date=dt.date(max(days).year + 3, 1, 1))
     return cal
 
 

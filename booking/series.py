@@ -354,7 +354,9 @@ def book_series(
                      created_at=now, updated_at=now)
                 for o in plan.free
             ]
-            ids = sq.insert_bookings(conn, rows)
+            sq.insert_bookings(conn, rows)
+            stored = sq.series_bookings(conn, [series_id])
+            ids = [r.id for r in stored]
             audits: list[dict[str, Any]] = [dict(
                 at=now, actor=actor.login, action="create", entity="series",
                 entity_id=series_id,
@@ -367,7 +369,7 @@ def book_series(
                             reason=f"series #{series_id}")
                        for i, r in zip(ids, rows, strict=True)]
             sq.add_audits(conn, audits)
-            views = [app._view(r, actor) for r in sq.series_bookings(conn, [series_id])]
+            views = [app._view(r, actor) for r in stored]
             return SeriesResult(series=series_id, booked=views, clashes=plan.clashes,
                                 skipped=plan.skipped, description=plan.description)
     except IntegrityError as exc:

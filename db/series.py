@@ -61,12 +61,11 @@ def update_series(conn: Connection, series_id: int, values: dict[str, Any]) -> N
     conn.execute(update(S).where(S.c.id == series_id).values(**values))
 
 
-def insert_bookings(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert many bookings in one statement; their ids in the order given."""
-    if not rows:
-        return []
-    result = conn.execute(insert(B).returning(B.c.id, sort_by_parameter_order=True), rows)
-    return [int(r[0]) for r in result]
+def insert_bookings(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert many bookings with one ``executemany`` (read their ids back by series: RETURNING
+    in parameter order makes SQLite insert row by row)."""
+    if rows:
+        conn.execute(insert(B), rows)
 
 
 def update_bookings(conn: Connection, changes: list[tuple[int, dict[str, Any]]]) -> None:
