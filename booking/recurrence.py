@@ -2,7 +2,8 @@
 
 A weekly 09:00–10:00 slot must stay 09:00–10:00 on the wall clock across the March and October
 clock changes, so the rule is expanded on naive local date-times (``python-dateutil``'s rrule)
-and each occurrence is placed in the site's zone afterwards with :func:`booking.timeutil.local`:
+and each occurrence is placed in the site's zone afterwards, read as :func:`booking.timeutil.local`
+reads a typed time:
 a wall time the clocks skip (spring forward) is kept as an occurrence that cannot be booked
 (the caller skips and lists it), and one that happens twice (fall back) means its first
 occurrence, as everywhere else in cospace.
@@ -13,12 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import pendulum
 from dateutil import rrule as du
 
 from booking.errors import InvalidInput, RuleViolation
-from booking.timeutil import WEEKDAY_NAMES, WEEKDAYS, hm, local, utc
+from booking.timeutil import WEEKDAY_NAMES, WEEKDAYS, hm
 
 #: A series holds at most this many occurrences ...
 MAX_OCCURRENCES = 104
@@ -167,18 +169,26 @@ def local_starts(rule: str, dtstart_local: dt.datetime) -> list[dt.datetime]:
     return starts
 
 
+def _instant(naive: dt.datetime, zone: ZoneInfo) -> dt.datetime | None:
+    """The UTC instant of a wall time, as :func:`booking.timeutil.local` reads it (a repeated
+    hour means its first occurrence; a skipped one has none), with the standard library's
+    cached zones: a series places up to 208 wall times and pendulum loads the zone each time."""
+    aware = naive.replace(tzinfo=zone, fold=0)
+    instant = aware.astimezone(dt.UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != naive:
+        return None  # the clocks skip this wall time
+    return instant
+
+
 def place(local_start: dt.datetime, duration_min: int, tz: str) -> Occurrence:
     """Put one wall-clock occurrence into ``tz``: a start or end the clocks skip leaves it
     without UTC times; a repeated hour means its first occurrence."""
-    local_end = local_start + dt.timedelta(minutes=duration_min)
-    try:
-        s = local(local_start.year, local_start.month, local_start.day, local_start.hour,
-                  local_start.minute, tz)
-        e = local(local_end.year, local_end.month, local_end.day, local_end.hour,
-                  local_end.minute, tz)
-    except InvalidInput:
+    zone = ZoneInfo(tz)
+    s = _instant(local_start, zone)
+    e = _instant(local_start + dt.timedelta(minutes=duration_min), zone)
+    if s is None or e is None:
         return Occurrence(local_start=local_start, start=None, end=None)
-    return Occurrence(local_start=local_start, start=utc(s), end=utc(e))
+    return Occurrence(local_start=local_start, start=s, end=e)
 
 
 def expand(rule: str, dtstart_local: dt.datetime, duration_min: int, tz: str) -> list[Occurrence]:
