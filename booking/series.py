@@ -290,9 +290,8 @@ def _plan(conn: Connection, *, space: SpaceInfo, site: SiteInfo, org: OrgInfo, r
     clashes: list[Clash] = []
     free = bookable
     if bookable:
-        lo = min(o.start for o in bookable)  # type: ignore[type-var]
-        hi = max(o.end for o in bookable)  # type: ignore[type-var]
-        held = sq.active_in_span(conn, space.id, lo, hi, max_minutes=MAX_BOOKING_MINUTES)
+        held = sq.active_overlapping(conn, space.id, [(o.start, o.end) for o in bookable],
+                                     max_minutes=MAX_BOOKING_MINUTES)  # type: ignore[misc]
         free, clashes = sweep(bookable, held, site.tz, org.code)
     return SeriesPlan(
         space=space.code, tz=site.tz, rule=rule, dtstart_local=dtstart_local,
@@ -566,10 +565,9 @@ def retime_following(app: Cospace, booking_id: int, start: str, end: str) -> Ser
             exclude = frozenset(moves)
             clashes: list[Clash] = []
             for code, occs in by_space.items():
-                lo = min(o.start for o in occs)  # type: ignore[type-var]
-                hi = max(o.end for o in occs)  # type: ignore[type-var]
-                held = sq.active_in_span(conn, spaces[code].id, lo, hi,
-                                         max_minutes=MAX_BOOKING_MINUTES)
+                held = sq.active_overlapping(conn, spaces[code].id,
+                                             [(o.start, o.end) for o in occs],  # type: ignore[misc]
+                                             max_minutes=MAX_BOOKING_MINUTES)
                 clashes += sweep(occs, held, tz, org_.code, exclude)[1]
             if clashes:
                 plan = SeriesPlan(space=row.space_code, tz=tz, rule=srow.rrule,
