@@ -10,24 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Row,
-    and_,
-    bindparam,
-    column,
-    insert,
-    select,
-    text,
-    update,
-    values,
-)
+from sqlalchemy import Connection, Row, bindparam, insert, select, text, update
 
-from db.queries import ORG, _booking_select
+from db.queries import _booking_select
 from db.tables import ACTIVE_STATUSES, Audit, Booking, Series
-from db.types import UTCDateTime
 
 B = Booking.__table__
 S = Series.__table__
@@ -36,7 +25,7 @@ A = Audit.__table__
 
 def active_in_span(
     conn: Connection, space_id: int, start: dt.datetime, end: dt.datetime, *, max_minutes: int
-) -> Sequence[Row]:
+) -> Sequence[Any]:
     """Every active booking of ``space_id`` overlapping ``[start, end)``, in start order: one
     range scan of the ``(space_id, start_at)`` index."""
     return active_overlapping(conn, space_id, [(start, end)], max_minutes=max_minutes)
@@ -45,7 +34,7 @@ def active_in_span(
 def active_overlapping(
     conn: Connection, space_id: int, intervals: Sequence[tuple[dt.datetime, dt.datetime]], *,
     max_minutes: int,
-) -> Sequence[Row]:
+) -> Sequence[Any]:
     """The active bookings of ``space_id`` overlapping any of ``intervals`` (half-open), in
     start order, in ONE query: the intervals are a VALUES list joined to ``booking``, each
     answered by a short range scan of the ``(space_id, start_at)`` index bounded by the
@@ -53,24 +42,48 @@ def active_overlapping(
     if not intervals:
         return []
     bound = dt.timedelta(minutes=max_minutes)
-    occ = values(
-        column("s", UTCDateTime()), column("e", UTCDateTime()), column("lo", UTCDateTime()),
-        name="occ",
-    ).data([(s, e, s - bound) for s, e in intervals]).cte("occ")
-    rows = conn.execute(
-        select(B.c.id, B.c.start_at, B.c.end_at, B.c.series_id, ORG.c.code.label("org_code"))
-        .distinct()
-        .select_from(occ)
-        .join(B, and_(
-            B.c.space_id == space_id,
-            B.c.start_at < occ.c.e,
-            B.c.start_at > occ.c.lo,
-            B.c.end_at > occ.c.s,
-        ))
-        .join(ORG, ORG.c.id == B.c.org_id)
-        .where(B.c.status.in_(ACTIVE_STATUSES))
-    ).all()
+    # Straight to the driver: compiling a statement with 3 typed parameters per date through
+    # SQLAlchemy cost 20-30 times more than SQLite answering it (0.7 ms at 1M bookings).
+    pg = conn.dialect.name == "postgresql"
+    mark = "CAST(%s AS TIMESTAMP WITH TIME ZONE)" if pg else "?"
+    params: list[Any] = []
+    for s, e in intervals:
+        params += [_bind(s, pg), _bind(e, pg), _bind(s - bound, pg)]
+    statuses = ", ".join(f"'{st}'" for st in ACTIVE_STATUSES)
+    sql = (
+        "WITH occ(s, e, lo) AS (VALUES "
+        + ", ".join(f"({mark}, {mark}, {mark})" for _ in intervals)
+        + ") SELECT DISTINCT b.id, b.start_at, b.end_at, b.series_id, o.code AS org_code "
+        "FROM occ JOIN booking b ON b.space_id = " + ("%s" if pg else "?")
+        + " AND b.start_at < occ.e AND b.start_at > occ.lo AND b.end_at > occ.s "
+        f"JOIN organisation o ON o.id = b.org_id WHERE b.status IN ({statuses})"
+    )
+    result = conn.exec_driver_sql(sql, tuple(params + [space_id]))
+    rows = [_Held(r[0], _utc(r[1]), _utc(r[2]), r[3], r[4]) for r in result]
     return sorted(rows, key=lambda r: (r.start_at, r.id))
+
+
+@dataclass(frozen=True)
+class _Held:
+    """A booking holding the space (the fields the clash sweep reads)."""
+
+    id: int
+    start_at: dt.datetime
+    end_at: dt.datetime
+    series_id: int | None
+    org_code: str
+
+
+def _bind(value: dt.datetime, pg: bool) -> Any:
+    """A UTC instant as the driver stores it (what :class:`db.types.UTCDateTime` does)."""
+    v = value.astimezone(dt.UTC)
+    return v if pg else v.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _utc(value: Any) -> dt.datetime:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def insert_series(conn: Connection, values: dict[str, Any]) -> int:
