@@ -394,3 +394,31 @@ def test_fresh_store_cli_round(tmp_path, monkeypatch, capsys) -> None:  # type: 
     assert "Booked series #1" in capsys.readouterr().out
     with pytest.raises(InvalidInput):
         S.parse_repeat("daily")
+
+
+def test_concurrent_series_never_double_book(any_app: Cospace) -> None:
+    """Four terminals book overlapping series at once: SQLite's BEGIN IMMEDIATE (or
+    PostgreSQL's exclusion constraint) lets no two active bookings of the space overlap."""
+    import threading
+
+    results: list[object] = []
+
+    def run(i: int) -> None:
+        app = Cospace(any_app.engine, "admin", any_app.clock)
+        try:
+            results.append(S.book_series(
+                app, "IR2", f"2026-12-0{1 + i % 2} 09:00", "11:00",
+                Repeat("weekly", weekdays=(1, 2), count=10), org="JCP", skip_clashes=True))
+        except Conflict as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    active = sorted((v.start, v.end) for v in any_app.list_bookings(space="IR2") if v.active)
+    assert 10 <= len(active) <= 11  # the series from Wednesday runs one day further
+    for (_, e1), (s2, _) in zip(active, active[1:], strict=False):
+        assert e1 <= s2
+    assert any(isinstance(r, S.SeriesResult) for r in results)
