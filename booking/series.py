@@ -376,8 +376,7 @@ def book_series(
                 for o in plan.free
             ]
             sq.insert_bookings(conn, rows)
-            stored = sq.series_bookings(conn, [series_id])
-            ids = [r.id for r in stored]
+            ids = [i for i, _ in sq.series_booking_ids(conn, series_id)]
             audits: list[dict[str, Any]] = [dict(
                 at=now, actor=actor.login, action="create", entity="series",
                 entity_id=series_id,
@@ -390,7 +389,20 @@ def book_series(
                             reason=f"series #{series_id}")
                        for i, r in zip(ids, rows, strict=True)]
             sq.add_audits(conn, audits)
-            views = [app._view(r, actor) for r in stored]
+            visible = permissions.may_see_details(
+                actor, org_id=org_.id, confidential=confidential, booked_by_id=actor.staff_id)
+            views = [
+                BookingView(
+                    id=i, space=space.code, space_name=space.name or space.code,
+                    site=space.site_code, kind=space.kind, org=org_.code, start=o.start,
+                    end=o.end, tz=site.tz, status="confirmed",
+                    attendees=attendees if visible else None,
+                    purpose=(purpose or "") if visible else None, confidential=confidential,
+                    series=series_id, booked_by=actor.login if visible else None,
+                    details_visible=visible,
+                )
+                for i, o in zip(ids, plan.free, strict=True)
+            ]
             return SeriesResult(series=series_id, booked=views, clashes=plan.clashes,
                                 skipped=plan.skipped, description=plan.description)
     except IntegrityError as exc:

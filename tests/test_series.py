@@ -43,6 +43,7 @@ def test_series_books_every_date_as_a_real_booking(app: Cospace) -> None:
     assert local_times(result.booked) == ["2026-12-03 09:00", "2026-12-10 09:00",
                                           "2026-12-17 09:00", "2026-12-24 09:00"]
     assert {v.series for v in result.booked} == {result.series}
+    assert result.booked == [app.get(v.id) for v in result.booked]  # as the store holds them
     assert result.clashes == [] and result.skipped == []
     info = S.series_info(app, result.series)
     assert info.rule == "FREQ=WEEKLY;BYDAY=TH;WKST=MO;COUNT=4" and info.tz == LONDON
