@@ -12,10 +12,11 @@ from collections.abc import Sequence
 
 from booking.errors import CospaceError
 from booking.settings import resolve_db_url, resolve_login
-from cli import allocation, audit, core
+from cli import allocation, audit, core, export, series
 
 #: Modules that add sub-commands: each has ``register(subparsers, common)``.
-COMMAND_MODULES = [core, allocation, audit]
+#: ``series`` extends core's book/cancel, so it comes after ``core``.
+COMMAND_MODULES = [core, series, allocation, audit, export]
 
 
 class Parser(argparse.ArgumentParser):
