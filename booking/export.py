@@ -1,0 +1,90 @@
+"""Bookings out to CSV or Excel, as the acting person may see them.
+
+Rows are built from :class:`~booking.models.BookingView`, which already leaves out another
+organisation's details, so an export never shows more than the board does.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Sequence
+from typing import IO, Any
+
+from booking.errors import InvalidInput
+from booking.models import BookingView
+from booking.timeutil import to_local
+
+FORMATS = ("csv", "xlsx")
+COLUMNS = ("id", "date", "start", "end", "site", "space", "space_name", "kind", "org",
+           "status", "attendees", "purpose", "confidential", "series", "booked_by")
+#: The longest export in one go: a year of one site.
+MAX_DAYS = 400
+
+
+def booking_rows(app: Any, site: str, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+    """One dict per booking at ``site`` from ``first`` to ``last`` (local dates, inclusive)."""
+    if last < first:
+        raise InvalidInput("--to is before --from.")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise InvalidInput(f"Export at most {MAX_DAYS} days at once.")
+    return [row(v) for v in app.list_bookings(site=site, start=first, end=last)]
+
+
+def row(v: BookingView) -> dict[str, Any]:
+    s, e = to_local(v.start, v.tz), to_local(v.end, v.tz)
+    return {
+        "id": v.id,
+        "date": s.date().isoformat(),
+        "start": s.format("HH:mm"),
+        "end": e.format("HH:mm") if e.date() == s.date() else e.format("YYYY-MM-DD HH:mm"),
+        "site": v.site,
+        "space": v.space,
+        "space_name": v.space_name,
+        "kind": v.kind,
+        "org": v.org,
+        "status": v.status.replace("_", "-"),
+        "attendees": v.attendees,
+        "purpose": v.purpose,
+        "confidential": v.confidential,
+        "series": v.series,
+        "booked_by": v.booked_by,
+    }
+
+
+def _cell(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula is kept as text (CSV/formula injection)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def write_csv(rows: Sequence[dict[str, Any]], out: IO[str]) -> None:
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for r in rows:
+        w.writerow([_cell(r[c]) for c in COLUMNS])
+
+
+def write_xlsx(rows: Sequence[dict[str, Any]], out: IO[bytes], *, title: str = "Bookings"
+               ) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    ws.append(list(COLUMNS))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for r in rows:
+        ws.append([_cell(r[c]) for c in COLUMNS])
+    ws.freeze_panes = "A2"
+    widths = {"date": 11, "space_name": 24, "purpose": 32, "booked_by": 14}
+    for i, c in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[ws.cell(1, i).column_letter].width = widths.get(c, 10)
+    wb.save(out)

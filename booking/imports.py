@@ -1,0 +1,618 @@
+"""Import organisations, sites, spaces and staff from CSV files, all or nothing.
+
+A file is read and every row validated before anything is written: when any row is wrong,
+nothing is written and every problem is reported with its line and column. Rows are matched
+to the store by code (login for staff) and updated, so importing the same file twice changes
+nothing. The column validators are public so the admin screens check input the same way.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, update
+
+from booking import permissions
+from booking.errors import InvalidInput
+from booking.models import KINDS, ROLES
+from booking.timeutil import check_zone, format_hours, parse_hours
+from db import queries as q
+from db.engine import read_tx, write_tx
+from db.tables import OpeningHours, Organisation, Site, Space, SpaceRestriction, Staff
+
+HOLIDAY_REGIONS = ("ENG", "WLS", "SCT", "NIR")
+_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_FEATURE_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+# ------------------------------------------------------------------------ cell validators
+# Each takes the cell's text (already stripped) and returns the value, or raises
+# InvalidInput with words that follow "line N, column C: ".
+
+def code(text: str, max_len: int = 16) -> str:
+    if not _CODE_RE.match(text) or len(text) > max_len:
+        raise InvalidInput(f"'{text}' is not a usable code (letters, digits, '.', '-', '_'; "
+                           f"no spaces; at most {max_len} characters)")
+    return text
+
+
+def space_code(text: str) -> str:
+    return code(text, 32)
+
+
+def login(text: str) -> str:
+    if not text or len(text) > 64 or any(ch.isspace() for ch in text):
+        raise InvalidInput(f"'{text}' is not a usable login (no spaces, at most 64 characters)")
+    return text
+
+
+def name(text: str) -> str:
+    if len(text) > 200:
+        raise InvalidInput(f"is {len(text)} characters long; at most 200")
+    return text
+
+
+def number(text: str, *, minimum: int = 0) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise InvalidInput(f"'{text}' is not a number") from None
+    if value < minimum:
+        raise InvalidInput(f"{value} is too small (at least {minimum})")
+    return value
+
+
+def capacity(text: str) -> int:
+    value = number(text)
+    if value < 1:
+        raise InvalidInput(f"{value} is not a capacity: a space holds at least 1 person")
+    return value
+
+
+def optional_weeks(text: str) -> int | None:
+    if not text:
+        return None
+    value = number(text)
+    if value < 1 or value > 104:
+        raise InvalidInput(f"{value} weeks is out of range (1 to 104, or blank for the default)")
+    return value
+
+
+_YES = {"yes", "y", "true", "t", "1", "x"}
+_NO = {"no", "n", "false", "f", "0"}
+
+
+def yes_no(text: str) -> bool:
+    word = text.lower()
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    raise InvalidInput(f"'{text}' is not yes or no")
+
+
+def kind(text: str) -> str:
+    word = text.lower()
+    if word not in KINDS:
+        raise InvalidInput(f"'{text}' is not a kind of space ({', '.join(KINDS)})")
+    return word
+
+
+def role(text: str) -> str:
+    word = text.lower()
+    if word not in ROLES:
+        raise InvalidInput(f"'{text}' is not a role ({', '.join(ROLES)})")
+    return word
+
+
+def features(text: str) -> frozenset[str]:
+    out = set()
+    for item in re.split(r"[,;]", text):
+        word = item.strip().lower()
+        if not word:
+            continue
+        if not _FEATURE_RE.match(word):
+            raise InvalidInput(f"'{item.strip()}' is not a feature name (lower-case words "
+                               "joined by '-', e.g. step-free)")
+        out.add(word)
+    return frozenset(out)
+
+
+def code_list(text: str) -> frozenset[str]:
+    return frozenset(code(c.strip()) for c in re.split(r"[,;]", text) if c.strip())
+
+
+def zone(text: str) -> str:
+    try:
+        return check_zone(text)
+    except InvalidInput:
+        raise InvalidInput(f"'{text}' is not a known time zone (try Europe/London)") from None
+
+
+def hours(text: str) -> dict[int, tuple[int, int]]:
+    return parse_hours(text)
+
+
+def holiday_region(text: str) -> str:
+    word = text.upper()
+    if word in ("NONE", "-"):
+        return ""
+    if word in ("ENGLAND", "ENGLAND AND WALES", "E&W"):
+        return "ENG"
+    if word not in HOLIDAY_REGIONS:
+        raise InvalidInput(f"'{text}' is not a UK nation for bank holidays (ENG for England "
+                           "and Wales, SCT, NIR, or none)")
+    return word
+
+
+# ------------------------------------------------------------------------ file formats
+@dataclass(frozen=True)
+class Column:
+    name: str
+    parse: Callable[[str], Any]
+    help: str
+    required: bool = False
+    default: Any = None  # the value of a blank cell
+
+
+@dataclass(frozen=True)
+class Format:
+    kind: str  # orgs, sites, spaces, staff
+    entity: str  # audit entity
+    key: str  # column that matches rows to the store
+    permission: str  # permissions.require_admin_action action
+    columns: tuple[Column, ...]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+FORMATS: dict[str, Format] = {
+    "orgs": Format("orgs", "organisation", "code", "manage-orgs", (
+        Column("code", code, "short code, e.g. NCS (matches existing organisations)", True),
+        Column("name", name, "full name", True),
+        Column("host", yes_no, "yes for the host organisation (the jobcentre); default no",
+               default=False),
+        Column("advance_weeks", optional_weeks,
+               "how many weeks ahead its staff may book; blank = default (host no limit, "
+               "partner 8)"),
+        Column("active", yes_no, "no to retire the organisation; default yes", default=True),
+    )),
+    "sites": Format("sites", "site", "code", "manage-sites", (
+        Column("code", code, "short code, e.g. NGT (matches existing sites)", True),
+        Column("name", name, "building name", True),
+        Column("hours", hours, 'opening hours as for --hours, e.g. "mon-thu 08:30-17:00, '
+               'fri 08:30-16:30"', True),
+        Column("tz", zone, "IANA time zone; default Europe/London", default="Europe/London"),
+        Column("holidays", holiday_region, "bank holidays: ENG (England and Wales), SCT, NIR "
+               "or none; default ENG", default="ENG"),
+    )),
+    "spaces": Format("spaces", "space", "code", "manage-spaces", (
+        Column("code", space_code, "short code, unique across sites (matches existing "
+               "spaces)", True),
+        Column("site", code, "code of its site (must exist)", True),
+        Column("kind", kind, "interview, desk or workshop", True),
+        Column("capacity", capacity, "how many people it holds (a number, at least 1)", True),
+        Column("name", name, "display name; default the code", default=""),
+        Column("features", features, "comma-separated, e.g. wifi,pc,step-free; default none",
+               default=frozenset()),
+        Column("private", yes_no, "yes for a private room (confidential interviews); "
+               "default no", default=False),
+        Column("active", yes_no, "no for out of use; default yes", default=True),
+        Column("restricted_to", code_list, "organisation codes that alone may book it, "
+               "comma-separated; default anyone", default=frozenset()),
+    )),
+    "staff": Format("staff", "staff", "login", "manage-staff", (
+        Column("login", login, "login name (matches existing staff)", True),
+        Column("name", name, "full name", True),
+        Column("org", code, "code of their organisation (must exist)", True),
+        Column("role", role, "front-desk, adviser, estates or admin", True),
+        Column("active", yes_no, "no when they leave; default yes", default=True),
+    )),
+}
+#: The order to import a new site in: later files refer to earlier ones.
+IMPORT_ORDER = ("orgs", "sites", "spaces", "staff")
+
+_ALIASES = {"restricted": "restricted_to", "only": "restricted_to", "holiday_region":
+            "holidays", "timezone": "tz", "time_zone": "tz", "organisation": "org",
+            "organization": "org", "advance": "advance_weeks", "opening_hours": "hours"}
+
+
+def describe_columns(kind: str) -> str:
+    """The documented columns of one file kind, for ``--help`` and the docs."""
+    fmt = FORMATS[kind]
+    lines = [f"{kind}.csv columns (a header row first; * = required):"]
+    for c in fmt.columns:
+        lines.append(f"  {c.name + ('*' if c.required else ''):<15} {c.help}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------ results
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"line": self.line, "column": self.column, "message": self.message}
+
+
+class ImportRejected(InvalidInput):
+    """The file has problems; nothing was written. ``problems`` lists every one."""
+
+    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
+        n = len(problems)
+        text = (f"{source}: {n} problem{'s' if n != 1 else ''}, nothing was imported:\n"
+                + "\n".join(f"  {p}" for p in problems))
+        super().__init__(text)
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class Change:
+    line: int
+    key: str
+    action: str  # added, updated, unchanged
+    #: field -> (before, after), shown as text; for "added" every given field with None before
+    fields: dict[str, tuple[str | None, str]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"line": self.line, "key": self.key}
+        if self.action == "added":
+            out["values"] = {k: v[1] for k, v in self.fields.items()}
+        elif self.action == "updated":
+            out["fields"] = {k: {"from": v[0], "to": v[1]} for k, v in self.fields.items()}
+        return out
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    kind: str
+    source: str
+    changes: list[Change]
+    applied: bool
+
+    def of(self, action: str) -> list[Change]:
+        return [c for c in self.changes if c.action == action]
+
+    @property
+    def summary(self) -> str:
+        counts = [f"{len(self.of(a))} {a}" for a in ("added", "updated", "unchanged")]
+        return ", ".join(counts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "file": self.source, "dry_run": not self.applied,
+            "added": [c.to_json() for c in self.of("added")],
+            "updated": [c.to_json() for c in self.of("updated")],
+            "unchanged": [c.key for c in self.of("unchanged")],
+        }
+
+
+def show(value: Any) -> str:
+    """A field value as a person reads it in a diff (and as the import file would write it)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, frozenset | set):
+        return ",".join(sorted(value))
+    if isinstance(value, dict):
+        return format_hours(value)
+    return str(value)
+
+
+# ------------------------------------------------------------------------ reading
+@dataclass
+class Record:
+    line: int
+    values: dict[str, Any]  # only the columns the file has
+
+    @property
+    def key(self) -> str:
+        return str(self.values.get("code") or self.values.get("login"))
+
+
+def read_csv(kind: str, text: str) -> tuple[list[Record], list[Problem]]:
+    """Parse and validate every cell of a CSV file of ``kind``; no store needed."""
+    if kind not in FORMATS:
+        raise InvalidInput(f"'{kind}' is not something to import ({', '.join(IMPORT_ORDER)})")
+    fmt = FORMATS[kind]
+    problems: list[Problem] = []
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], [Problem(1, None, "the file is empty; it needs a header row")]
+    except csv.Error as exc:
+        return [], [Problem(1, None, f"not readable as CSV ({exc})")]
+    names = [_ALIASES.get(_norm(h), _norm(h)) for h in header]
+    known = {c.name for c in fmt.columns}
+    for i, n in enumerate(names):
+        if not n:
+            if any(h.strip() for h in header[i + 1:]):
+                problems.append(Problem(1, f"#{i + 1}", "the header is blank"))
+        elif n not in known:
+            problems.append(Problem(1, header[i].strip(), f"is not a column of a {kind} file "
+                                    f"(columns: {', '.join(c.name for c in fmt.columns)})"))
+        elif names.index(n) != i:
+            problems.append(Problem(1, n, "appears twice in the header"))
+    for c in fmt.columns:
+        if c.required and c.name not in names:
+            problems.append(Problem(1, c.name, "is missing from the header (it is required)"))
+    if problems:
+        return [], problems
+    records: list[Record] = []
+    seen: dict[str, int] = {}
+    line = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(Problem(line, None, f"not readable as CSV ({exc})"))
+            break
+        start_line, line = line, reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(names) and any(c.strip() for c in row[len(names):]):
+            problems.append(Problem(start_line, None, f"has {len(row)} cells but the header "
+                                    f"has {len(names)} columns"))
+            continue
+        values: dict[str, Any] = {}
+        for i, n in enumerate(names):
+            if not n:
+                continue
+            cell = row[i].strip() if i < len(row) else ""
+            col = fmt.column(n)
+            if not cell:
+                if col.required:
+                    problems.append(Problem(start_line, n, "is empty (it is required)"))
+                else:
+                    values[n] = col.default
+                continue
+            try:
+                values[n] = col.parse(cell)
+            except InvalidInput as exc:
+                problems.append(Problem(start_line, n, exc.message.rstrip(".")))
+        key = values.get(fmt.key)
+        if isinstance(key, str) and key:
+            if key in seen:
+                problems.append(Problem(start_line, fmt.key, f"'{key}' is also on line "
+                                        f"{seen[key]}"))
+            else:
+                seen[key] = start_line
+        records.append(Record(start_line, values))
+    if not records and not problems:
+        problems.append(Problem(2, None, "the file has a header but no rows"))
+    return records, problems
+
+
+def _norm(header: str) -> str:
+    return re.sub(r"[\s\-]+", "_", header.strip().lower())
+
+
+# ------------------------------------------------------------------------ the store side
+def _current(conn: Connection, kind: str, key: str) -> tuple[int, dict[str, Any]] | None:
+    """The stored row matching ``key``, as the values an import file would give."""
+    if kind == "orgs":
+        r = q.org_row(conn, code=key)
+        if r is None:
+            return None
+        return r.id, {"code": r.code, "name": r.name, "host": bool(r.is_host),
+                      "advance_weeks": r.advance_weeks, "active": bool(r.active)}
+    if kind == "sites":
+        r = q.site_row(conn, code=key)
+        if r is None:
+            return None
+        return r.id, {"code": r.code, "name": r.name, "hours": q.opening_hours(conn, r.id),
+                      "tz": r.tz, "holidays": r.holiday_region}
+    if kind == "spaces":
+        r = q.space_row(conn, key)
+        if r is None:
+            return None
+        return r.id, {"code": r.code, "site": r.site_code, "kind": r.kind,
+                      "capacity": r.capacity, "name": r.name,
+                      "features": frozenset(f for f in (r.features or "").split(",") if f),
+                      "private": bool(r.private), "active": bool(r.active),
+                      "restricted_to": q.restrictions(conn, [r.id]).get(r.id, frozenset())}
+    r = q.staff_row(conn, key)
+    if r is None:
+        return None
+    return r.id, {"login": r.login, "name": r.name, "org": r.org_code, "role": r.role,
+                  "active": bool(r.active)}
+
+
+def _check_references(conn: Connection, kind: str, rec: Record,
+                      problems: list[Problem]) -> None:
+    v = rec.values
+    if kind == "spaces":
+        if "site" in v and q.site_row(conn, code=v["site"]) is None:
+            problems.append(Problem(rec.line, "site", f"there is no site '{v['site']}' "
+                                    "(import the sites first)"))
+        for org in sorted(v.get("restricted_to") or ()):
+            if q.org_row(conn, code=org) is None:
+                problems.append(Problem(rec.line, "restricted_to", f"there is no "
+                                        f"organisation '{org}' (import the orgs first)"))
+    elif kind == "staff" and "org" in v:
+        org = q.org_row(conn, code=v["org"])
+        if org is None:
+            problems.append(Problem(rec.line, "org", f"there is no organisation '{v['org']}' "
+                                    "(import the orgs first)"))
+        elif v.get("role") == "front-desk" and not org.is_host:
+            problems.append(Problem(rec.line, "role", f"front-desk staff work for the host "
+                                    f"organisation; {org.code} is a partner"))
+
+
+def plan(conn: Connection, kind: str, records: Iterable[Record],
+         problems: list[Problem]) -> list[tuple[Record, Change, int | None]]:
+    """What importing ``records`` would change, checking references against the store."""
+    out = []
+    for rec in records:
+        _check_references(conn, kind, rec, problems)
+        values = dict(rec.values)
+        if kind == "spaces" and "name" in values and not values["name"]:
+            values["name"] = values["code"]
+        rec.values = values
+        found = _current(conn, kind, rec.key)
+        if found is None:
+            fmt = FORMATS[kind]
+            full = {c.name: values.get(c.name, c.default) for c in fmt.columns}
+            if kind == "spaces" and not full["name"]:
+                full["name"] = full["code"]
+            rec.values = full
+            out.append((rec, Change(rec.line, rec.key, "added",
+                                    {k: (None, show(x)) for k, x in full.items()}), None))
+            continue
+        row_id, before = found
+        diff = {k: (show(before[k]), show(x)) for k, x in values.items() if before[k] != x}
+        out.append((rec, Change(rec.line, rec.key, "updated" if diff else "unchanged", diff),
+                    row_id))
+    return out
+
+
+def _apply(conn: Connection, kind: str, rec: Record, change: Change, row_id: int | None,
+           *, actor: str, now: Any, reason: str) -> None:
+    v = rec.values
+    fmt = FORMATS[kind]
+    changed = set(change.fields)
+    if kind == "orgs":
+        cols = {"name": "name", "host": "is_host", "advance_weeks": "advance_weeks",
+                "active": "active"}
+        table = Organisation.__table__
+    elif kind == "sites":
+        cols = {"name": "name", "tz": "tz", "holidays": "holiday_region"}
+        table = Site.__table__
+    elif kind == "spaces":
+        cols = {"name": "name", "kind": "kind", "capacity": "capacity", "private": "private",
+                "active": "active", "features": "features", "site": "site_id"}
+        table = Space.__table__
+    else:
+        cols = {"name": "name", "role": "role", "active": "active", "org": "org_id"}
+        table = Staff.__table__
+
+    def db_value(col: str, value: Any) -> Any:
+        if col == "features":
+            return ",".join(sorted(value))
+        if col == "site":
+            return q.site_row(conn, code=value).id  # type: ignore[union-attr]
+        if col == "org":
+            return q.org_row(conn, code=value).id  # type: ignore[union-attr]
+        return value
+
+    row = {cols[c]: db_value(c, v[c]) for c in cols if c in changed}
+    if row_id is None:
+        row[fmt.key] = v[fmt.key]
+        if kind == "sites":
+            row.update(release_after_minutes=30, active=True)
+        row_id = int(conn.execute(insert(table).values(**row)).inserted_primary_key[0])  # type: ignore[index]
+    elif row:
+        conn.execute(update(table).where(table.c.id == row_id).values(**row))
+    if kind == "sites" and "hours" in changed:
+        oh = OpeningHours.__table__
+        conn.execute(delete(oh).where(oh.c.site_id == row_id))
+        for day, (o, c) in sorted(v["hours"].items()):
+            conn.execute(insert(oh).values(site_id=row_id, weekday=day, opens_min=o,
+                                           closes_min=c))
+    if kind == "spaces" and "restricted_to" in changed:
+        sr = SpaceRestriction.__table__
+        conn.execute(delete(sr).where(sr.c.space_id == row_id))
+        for org in sorted(v["restricted_to"]):
+            org_id = q.org_row(conn, code=org).id  # type: ignore[union-attr]
+            conn.execute(insert(sr).values(space_id=row_id, org_id=org_id))
+    added = change.action == "added"
+    q.add_audit(
+        conn, at=now, actor=actor, action="create" if added else "update", entity=fmt.entity,
+        entity_id=row_id,
+        before=None if added else {k: b for k, (b, _) in change.fields.items()},
+        after={k: a for k, (_, a) in change.fields.items()}, reason=reason,
+    )
+
+
+def import_records(app: Any, kind: str, records: list[Record], *, source: str,
+                   problems: Sequence[Problem] = (), dry_run: bool = False) -> ImportResult:
+    """Check ``records`` against the store and, unless ``dry_run``, write them in one
+    transaction with one audit entry per change. Raises :class:`ImportRejected` listing every
+    problem (nothing written) when any row is wrong."""
+    fmt = FORMATS[kind]
+    problems = list(problems)
+    now = app.now()
+    tx = read_tx if dry_run else write_tx
+    with tx(app.engine) as conn:
+        actor = app._load_actor(conn)
+        permissions.require_admin_action(actor, fmt.permission)
+        planned = plan(conn, kind, records, problems)
+        if kind == "staff":
+            for rec, change, _ in planned:
+                if rec.key == actor.login and ({"role", "active"} & set(change.fields)):
+                    problems.append(Problem(rec.line, "role" if "role" in change.fields
+                                            else "active", "you cannot change your own role "
+                                            "or retire yourself in an import"))
+        if problems:
+            order = {c.name: i for i, c in enumerate(fmt.columns)}
+            raise ImportRejected(source, sorted(
+                problems, key=lambda p: (p.line, order.get(p.column or "", -1))))
+        if not dry_run:
+            for rec, change, row_id in planned:
+                if change.action != "unchanged":
+                    _apply(conn, kind, rec, change, row_id, actor=actor.login, now=now,
+                           reason=f"import {kind} from {source}")
+    if not dry_run and any(c.action != "unchanged" for _, c, _ in planned):
+        app._actor = None
+    return ImportResult(kind, source, [c for _, c, _ in planned], applied=not dry_run)
+
+
+def import_text(app: Any, kind: str, text: str, *, source: str = "input",
+                dry_run: bool = False) -> ImportResult:
+    """Import CSV ``text`` of ``kind`` (orgs, sites, spaces, staff)."""
+    records, problems = read_csv(kind, text)
+    if problems and not records:
+        raise ImportRejected(source, problems)
+    return import_records(app, kind, records, source=source, problems=problems,
+                          dry_run=dry_run)
+
+
+def import_file(app: Any, kind: str, path: str, *, dry_run: bool = False) -> ImportResult:
+    """Import the CSV file at ``path`` (``-`` for standard input)."""
+    import sys
+    from pathlib import Path
+
+    if path == "-":
+        text = sys.stdin.read()
+    else:
+        p = Path(path)
+        if not p.is_file():
+            from booking.errors import NotFound
+
+            raise NotFound(f"There is no file '{path}'.")
+        try:
+            text = p.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = p.read_text(encoding="cp1252")  # a spreadsheet's "CSV" on Windows
+            except UnicodeDecodeError as exc:
+                raise InvalidInput(f"'{path}' is not a text CSV file (save it as CSV "
+                                   "UTF-8)") from exc
+    return import_text(app, kind, text, source=path, dry_run=dry_run)
+
+
+def validate(kind: str, values: Mapping[str, str]) -> tuple[dict[str, Any], list[Problem]]:
+    """Validate one record given as texts by column (the admin screens' forms)."""
+    header = list(values)
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(header)
+    w.writerow([values[h] for h in header])
+    records, problems = read_csv(kind, buf.getvalue())
+    return (records[0].values if records else {}), problems
