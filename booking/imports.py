@@ -435,32 +435,36 @@ def _current(conn: Connection, kind: str, key: str) -> tuple[int, dict[str, Any]
 
 
 def _check_references(conn: Connection, kind: str, rec: Record,
-                      problems: list[Problem]) -> None:
+                      problems: list[Problem], hints: bool = True) -> None:
     v = rec.values
+
+    def first(what: str) -> str:
+        return f" (import the {what} first)" if hints else ""
+
     if kind == "spaces":
         if "site" in v and q.site_row(conn, code=v["site"]) is None:
-            problems.append(Problem(rec.line, "site", f"there is no site '{v['site']}' "
-                                    "(import the sites first)"))
+            problems.append(Problem(rec.line, "site", f"there is no site '{v['site']}'"
+                                    + first("sites")))
         for org in sorted(v.get("restricted_to") or ()):
             if q.org_row(conn, code=org) is None:
                 problems.append(Problem(rec.line, "restricted_to", f"there is no "
-                                        f"organisation '{org}' (import the orgs first)"))
+                                        f"organisation '{org}'" + first("orgs")))
     elif kind == "staff" and "org" in v:
         org = q.org_row(conn, code=v["org"])
         if org is None:
-            problems.append(Problem(rec.line, "org", f"there is no organisation '{v['org']}' "
-                                    "(import the orgs first)"))
+            problems.append(Problem(rec.line, "org", f"there is no organisation '{v['org']}'"
+                                    + first("orgs")))
         elif v.get("role") == "front-desk" and not org.is_host:
             problems.append(Problem(rec.line, "role", f"front-desk staff work for the host "
                                     f"organisation; {org.code} is a partner"))
 
 
-def plan(conn: Connection, kind: str, records: Iterable[Record],
-         problems: list[Problem]) -> list[tuple[Record, Change, int | None]]:
+def plan(conn: Connection, kind: str, records: Iterable[Record], problems: list[Problem],
+         *, hints: bool = True) -> list[tuple[Record, Change, int | None]]:
     """What importing ``records`` would change, checking references against the store."""
     out = []
     for rec in records:
-        _check_references(conn, kind, rec, problems)
+        _check_references(conn, kind, rec, problems, hints)
         values = dict(rec.values)
         if kind == "spaces" and "name" in values and not values["name"]:
             values["name"] = values["code"]
@@ -541,7 +545,8 @@ def _apply(conn: Connection, kind: str, rec: Record, change: Change, row_id: int
 
 
 def import_records(app: Any, kind: str, records: list[Record], *, source: str,
-                   problems: Sequence[Problem] = (), dry_run: bool = False) -> ImportResult:
+                   problems: Sequence[Problem] = (), dry_run: bool = False,
+                   hints: bool = True) -> ImportResult:
     """Check ``records`` against the store and, unless ``dry_run``, write them in one
     transaction with one audit entry per change. Raises :class:`ImportRejected` listing every
     problem (nothing written) when any row is wrong."""
@@ -552,7 +557,7 @@ def import_records(app: Any, kind: str, records: list[Record], *, source: str,
     with tx(app.engine) as conn:
         actor = app._load_actor(conn)
         permissions.require_admin_action(actor, fmt.permission)
-        planned = plan(conn, kind, records, problems)
+        planned = plan(conn, kind, records, problems, hints=hints)
         if kind == "staff":
             for rec, change, _ in planned:
                 if rec.key == actor.login and ({"role", "active"} & set(change.fields)):
