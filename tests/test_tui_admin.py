@@ -50,8 +50,9 @@ def test_admin_edit_space_keeps_typing_on_error_then_saves(app: Cospace) -> None
             assert isinstance(screen, AdminScreen)
             sites = screen.query_one("#table-sites", DataTable)
             assert sites.row_count == 1 and sites.get_row_at(0)[0] == "NGT"
-            screen.query_one(TabbedContent).active = "tab-spaces"
+            await pilot.press("p")
             await settle(pilot)
+            assert screen.query_one(TabbedContent).active == "tab-spaces"
             spaces = screen.query_one("#table-spaces", DataTable)
             codes = [spaces.get_row_at(i)[0] for i in range(spaces.row_count)]
             spaces.move_cursor(row=codes.index("IR4"))

@@ -243,15 +243,18 @@ class AdminScreen(Screen[None]):
     """Sites, spaces and organisations in tabs; Enter or e edits, n adds, c closes a site."""
 
     DEFAULT_CSS = """
+    AdminScreen #admin-title { height: 1; padding: 0 1; background: $panel; }
+    AdminScreen #admin-tabs { height: 1fr; }
     AdminScreen DataTable { height: 1fr; }
-    AdminScreen #admin-detail { height: auto; max-height: 6; padding: 0 1;
-                                background: $boost; color: $text-muted; }
     """
     BINDINGS = [
         Binding("e,enter", "edit", "Edit"),
         Binding("n", "new", "New"),
         Binding("c", "closure", "Close site"),
         Binding("r", "reload", "Reload"),
+        Binding("s", "tab('sites')", "Sites"),
+        Binding("p", "tab('spaces')", "Spaces"),
+        Binding("o", "tab('orgs')", "Orgs"),
         Binding("escape", "leave", "Back"),
     ]
 
@@ -261,12 +264,13 @@ class AdminScreen(Screen[None]):
         self.keys: dict[str, list[str]] = {k: [] for k, _ in TABS}
 
     def compose(self) -> ComposeResult:
-        yield Static("[b]Set-up[/b]: sites, spaces and organisations", classes="screen-title")
+        yield Static("[b]Set-up[/b]: sites, spaces and organisations   "
+                     "(e edit · n new · c close a site)", id="admin-title",
+                     classes="screen-title")
         with TabbedContent(id="admin-tabs"):
             for kind, label in TABS:
                 with TabPane(label, id=f"tab-{kind}"):
                     yield DataTable(id=f"table-{kind}", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="admin-detail", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -282,6 +286,9 @@ class AdminScreen(Screen[None]):
     def kind(self) -> str:
         active = self.query_one(TabbedContent).active or "tab-sites"
         return active.removeprefix("tab-")
+
+    def action_tab(self, kind: str) -> None:
+        self.query_one(TabbedContent).active = f"tab-{kind}"
 
     def action_reload(self) -> None:
         self.load()

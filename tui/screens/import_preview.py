@@ -23,6 +23,7 @@ class ImportPreviewScreen(Screen[None]):
     preview."""
 
     DEFAULT_CSS = """
+    ImportPreviewScreen #import-title { height: 1; padding: 0 1; background: $panel; }
     ImportPreviewScreen #import-form { height: auto; padding: 0 1; }
     ImportPreviewScreen #import-form Label { padding: 0 1 0 0; }
     ImportPreviewScreen #import-kind { width: 16; }
@@ -46,7 +47,7 @@ class ImportPreviewScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("[b]Import[/b] organisations, sites, spaces or staff from CSV",
-                     classes="screen-title")
+                     id="import-title", classes="screen-title")
         with Horizontal(id="import-form"):
             yield Label("import")
             yield Select([(k, k) for k in imports.IMPORT_ORDER], value=self.initial[0],
