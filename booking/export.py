@@ -10,10 +10,10 @@ import csv
 import datetime as dt
 from collections.abc import Sequence
 from typing import IO, Any
+from zoneinfo import ZoneInfo
 
 from booking.errors import InvalidInput
 from booking.models import BookingView
-from booking.timeutil import to_local
 
 FORMATS = ("csv", "xlsx")
 COLUMNS = ("id", "date", "start", "end", "site", "space", "space_name", "kind", "org",
@@ -32,12 +32,15 @@ def booking_rows(app: Any, site: str, first: dt.date, last: dt.date) -> list[dic
 
 
 def row(v: BookingView) -> dict[str, Any]:
-    s, e = to_local(v.start, v.tz), to_local(v.end, v.tz)
+    # The standard library's ZoneInfo is cached per zone: thousands of rows convert in
+    # milliseconds, where building a pendulum zone per row took seconds.
+    zone = ZoneInfo(v.tz)
+    s, e = v.start.astimezone(zone), v.end.astimezone(zone)
     return {
         "id": v.id,
         "date": s.date().isoformat(),
-        "start": s.format("HH:mm"),
-        "end": e.format("HH:mm") if e.date() == s.date() else e.format("YYYY-MM-DD HH:mm"),
+        "start": f"{s:%H:%M}",
+        "end": f"{e:%H:%M}" if e.date() == s.date() else f"{e:%Y-%m-%d %H:%M}",
         "site": v.site,
         "space": v.space,
         "space_name": v.space_name,

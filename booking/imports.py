@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from booking import permissions
 from booking.errors import InvalidInput
@@ -24,6 +24,9 @@ from booking.timeutil import check_zone, format_hours, parse_hours
 from db import queries as q
 from db.engine import read_tx, write_tx
 from db.tables import OpeningHours, Organisation, Site, Space, SpaceRestriction, Staff
+
+SITE = Site.__table__
+ORG = Organisation.__table__
 
 HOLIDAY_REGIONS = ("ENG", "WLS", "SCT", "NIR")
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -404,53 +407,96 @@ def _norm(header: str) -> str:
 
 
 # ------------------------------------------------------------------------ the store side
+class _Store:
+    """What an import needs from the store, read in a few queries rather than a few per row.
+
+    Sites and organisations are read whole (a region has dozens); the records being imported
+    are read by their keys in chunks.
+    """
+
+    CHUNK = 500
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.sites = {r.code: r for r in conn.execute(select(SITE))}
+        self.orgs = {r.code: r for r in conn.execute(select(ORG))}
+        self.org_codes = {r.id: r.code for r in self.orgs.values()}
+        self.site_codes = {r.id: r.code for r in self.sites.values()}
+
+    def _chunks(self, keys: Sequence[str]) -> Iterable[list[str]]:
+        keys = list(dict.fromkeys(keys))
+        for i in range(0, len(keys), self.CHUNK):
+            yield keys[i:i + self.CHUNK]
+
+    def current(self, kind: str, keys: Sequence[str]) -> dict[str, tuple[int, dict[str, Any]]]:
+        """The stored rows matching ``keys``, as the values an import file would give."""
+        conn = self.conn
+        out: dict[str, tuple[int, dict[str, Any]]] = {}
+        if kind == "orgs":
+            for k in keys:
+                r = self.orgs.get(k)
+                if r is not None:
+                    out[k] = (r.id, {"code": r.code, "name": r.name, "host": bool(r.is_host),
+                                     "advance_weeks": r.advance_weeks,
+                                     "active": bool(r.active)})
+        elif kind == "sites":
+            oh = OpeningHours.__table__
+            found = [self.sites[k] for k in keys if k in self.sites]
+            hours_by: dict[int, dict[int, tuple[int, int]]] = {r.id: {} for r in found}
+            if found:
+                for h in conn.execute(select(oh).where(oh.c.site_id.in_(list(hours_by)))):
+                    hours_by[h.site_id][h.weekday] = (h.opens_min, h.closes_min)
+            for r in found:
+                out[r.code] = (r.id, {"code": r.code, "name": r.name, "hours": hours_by[r.id],
+                                      "tz": r.tz, "holidays": r.holiday_region})
+        elif kind == "spaces":
+            sp, sr = Space.__table__, SpaceRestriction.__table__
+            for chunk in self._chunks(keys):
+                rows = conn.execute(select(sp).where(sp.c.code.in_(chunk))).all()
+                restr: dict[int, set[str]] = {r.id: set() for r in rows}
+                if rows:
+                    for x in conn.execute(select(sr).where(sr.c.space_id.in_(list(restr)))):
+                        restr[x.space_id].add(self.org_codes[x.org_id])
+                for r in rows:
+                    out[r.code] = (r.id, {
+                        "code": r.code, "site": self.site_codes[r.site_id], "kind": r.kind,
+                        "capacity": r.capacity, "name": r.name,
+                        "features": frozenset(f for f in (r.features or "").split(",") if f),
+                        "private": bool(r.private), "active": bool(r.active),
+                        "restricted_to": frozenset(restr[r.id])})
+        else:
+            st = Staff.__table__
+            for chunk in self._chunks(keys):
+                for r in conn.execute(select(st).where(st.c.login.in_(chunk))):
+                    out[r.login] = (r.id, {
+                        "login": r.login, "name": r.name,
+                        "org": self.org_codes.get(r.org_id) if r.org_id else None,
+                        "role": r.role, "active": bool(r.active)})
+        return out
+
+
 def _current(conn: Connection, kind: str, key: str) -> tuple[int, dict[str, Any]] | None:
-    """The stored row matching ``key``, as the values an import file would give."""
-    if kind == "orgs":
-        r = q.org_row(conn, code=key)
-        if r is None:
-            return None
-        return r.id, {"code": r.code, "name": r.name, "host": bool(r.is_host),
-                      "advance_weeks": r.advance_weeks, "active": bool(r.active)}
-    if kind == "sites":
-        r = q.site_row(conn, code=key)
-        if r is None:
-            return None
-        return r.id, {"code": r.code, "name": r.name, "hours": q.opening_hours(conn, r.id),
-                      "tz": r.tz, "holidays": r.holiday_region}
-    if kind == "spaces":
-        r = q.space_row(conn, key)
-        if r is None:
-            return None
-        return r.id, {"code": r.code, "site": r.site_code, "kind": r.kind,
-                      "capacity": r.capacity, "name": r.name,
-                      "features": frozenset(f for f in (r.features or "").split(",") if f),
-                      "private": bool(r.private), "active": bool(r.active),
-                      "restricted_to": q.restrictions(conn, [r.id]).get(r.id, frozenset())}
-    r = q.staff_row(conn, key)
-    if r is None:
-        return None
-    return r.id, {"login": r.login, "name": r.name, "org": r.org_code, "role": r.role,
-                  "active": bool(r.active)}
+    """The stored row matching ``key`` (one record, for a form)."""
+    return _Store(conn).current(kind, [key]).get(key)
 
 
-def _check_references(conn: Connection, kind: str, rec: Record,
-                      problems: list[Problem], hints: bool = True) -> None:
+def _check_references(store: _Store, kind: str, rec: Record, problems: list[Problem],
+                      hints: bool = True) -> None:
     v = rec.values
 
     def first(what: str) -> str:
         return f" (import the {what} first)" if hints else ""
 
     if kind == "spaces":
-        if "site" in v and q.site_row(conn, code=v["site"]) is None:
+        if "site" in v and v["site"] not in store.sites:
             problems.append(Problem(rec.line, "site", f"there is no site '{v['site']}'"
                                     + first("sites")))
         for org in sorted(v.get("restricted_to") or ()):
-            if q.org_row(conn, code=org) is None:
+            if org not in store.orgs:
                 problems.append(Problem(rec.line, "restricted_to", f"there is no "
                                         f"organisation '{org}'" + first("orgs")))
     elif kind == "staff" and "org" in v:
-        org = q.org_row(conn, code=v["org"])
+        org = store.orgs.get(v["org"])
         if org is None:
             problems.append(Problem(rec.line, "org", f"there is no organisation '{v['org']}'"
                                     + first("orgs")))
@@ -459,19 +505,20 @@ def _check_references(conn: Connection, kind: str, rec: Record,
                                     f"organisation; {org.code} is a partner"))
 
 
-def plan(conn: Connection, kind: str, records: Iterable[Record], problems: list[Problem],
+def plan(store: _Store, kind: str, records: Sequence[Record], problems: list[Problem],
          *, hints: bool = True) -> list[tuple[Record, Change, int | None]]:
     """What importing ``records`` would change, checking references against the store."""
     out = []
+    current = store.current(kind, [r.key for r in records])
+    fmt = FORMATS[kind]
     for rec in records:
-        _check_references(conn, kind, rec, problems, hints)
+        _check_references(store, kind, rec, problems, hints)
         values = dict(rec.values)
         if kind == "spaces" and "name" in values and not values["name"]:
             values["name"] = values["code"]
         rec.values = values
-        found = _current(conn, kind, rec.key)
+        found = current.get(rec.key)
         if found is None:
-            fmt = FORMATS[kind]
             full = {c.name: values.get(c.name, c.default) for c in fmt.columns}
             if kind == "spaces" and not full["name"]:
                 full["name"] = full["code"]
@@ -486,62 +533,85 @@ def plan(conn: Connection, kind: str, records: Iterable[Record], problems: list[
     return out
 
 
-def _apply(conn: Connection, kind: str, rec: Record, change: Change, row_id: int | None,
-           *, actor: str, now: Any, reason: str) -> None:
-    v = rec.values
+#: import column -> table column, per kind
+_DB_COLUMNS = {
+    "orgs": {"name": "name", "host": "is_host", "advance_weeks": "advance_weeks",
+             "active": "active"},
+    "sites": {"name": "name", "tz": "tz", "holidays": "holiday_region"},
+    "spaces": {"name": "name", "kind": "kind", "capacity": "capacity", "private": "private",
+               "active": "active", "features": "features", "site": "site_id"},
+    "staff": {"name": "name", "role": "role", "active": "active", "org": "org_id"},
+}
+_TABLES = {"orgs": ORG, "sites": SITE, "spaces": Space.__table__, "staff": Staff.__table__}
+
+
+def _apply_all(store: _Store, kind: str, planned: Sequence[tuple[Record, Change, int | None]],
+               *, actor: str, now: Any, reason: str) -> None:
+    """Write every change: new rows in one multi-row insert, updates row by row, then one
+    audit entry per change (each statement compiled once and run with many parameter sets)."""
+    conn = store.conn
     fmt = FORMATS[kind]
-    changed = set(change.fields)
-    if kind == "orgs":
-        cols = {"name": "name", "host": "is_host", "advance_weeks": "advance_weeks",
-                "active": "active"}
-        table = Organisation.__table__
-    elif kind == "sites":
-        cols = {"name": "name", "tz": "tz", "holidays": "holiday_region"}
-        table = Site.__table__
-    elif kind == "spaces":
-        cols = {"name": "name", "kind": "kind", "capacity": "capacity", "private": "private",
-                "active": "active", "features": "features", "site": "site_id"}
-        table = Space.__table__
-    else:
-        cols = {"name": "name", "role": "role", "active": "active", "org": "org_id"}
-        table = Staff.__table__
+    cols = _DB_COLUMNS[kind]
+    table = _TABLES[kind]
 
     def db_value(col: str, value: Any) -> Any:
         if col == "features":
             return ",".join(sorted(value))
         if col == "site":
-            return q.site_row(conn, code=value).id  # type: ignore[union-attr]
+            return store.sites[value].id
         if col == "org":
-            return q.org_row(conn, code=value).id  # type: ignore[union-attr]
+            return store.orgs[value].id
         return value
 
-    row = {cols[c]: db_value(c, v[c]) for c in cols if c in changed}
-    if row_id is None:
-        row[fmt.key] = v[fmt.key]
-        if kind == "sites":
-            row.update(release_after_minutes=30, active=True)
-        row_id = int(conn.execute(insert(table).values(**row)).inserted_primary_key[0])  # type: ignore[index]
-    elif row:
-        conn.execute(update(table).where(table.c.id == row_id).values(**row))
-    if kind == "sites" and "hours" in changed:
+    def db_row(rec: Record, change: Change) -> dict[str, Any]:
+        return {cols[c]: db_value(c, rec.values[c]) for c in cols if c in change.fields}
+
+    added = [(rec, change) for rec, change, row_id in planned if change.action == "added"]
+    ids: dict[str, int] = {}
+    if added:
+        rows = []
+        for rec, change in added:
+            row = db_row(rec, change) | {fmt.key: rec.key}
+            if kind == "sites":
+                row.update(release_after_minutes=30, active=True)
+            rows.append(row)
+        result = conn.execute(
+            insert(table).returning(table.c.id, table.c[fmt.key], sort_by_parameter_order=True),
+            rows)
+        ids = {r[1]: r[0] for r in result}
+    for rec, change, row_id in planned:
+        if change.action == "updated":
+            ids[rec.key] = row_id  # type: ignore[assignment]
+            row = db_row(rec, change)
+            if row:
+                conn.execute(update(table).where(table.c.id == row_id).values(**row))
+    touched = [(rec, change) for rec, change, _ in planned if change.action != "unchanged"]
+    if kind == "sites":
         oh = OpeningHours.__table__
-        conn.execute(delete(oh).where(oh.c.site_id == row_id))
-        for day, (o, c) in sorted(v["hours"].items()):
-            conn.execute(insert(oh).values(site_id=row_id, weekday=day, opens_min=o,
-                                           closes_min=c))
-    if kind == "spaces" and "restricted_to" in changed:
+        redo = [(ids[rec.key], rec.values["hours"]) for rec, change in touched
+                if "hours" in change.fields]
+        if redo:
+            conn.execute(delete(oh).where(oh.c.site_id.in_([i for i, _ in redo])))
+            conn.execute(insert(oh), [dict(site_id=i, weekday=day, opens_min=o, closes_min=c)
+                                      for i, hours in redo
+                                      for day, (o, c) in sorted(hours.items())])
+    if kind == "spaces":
         sr = SpaceRestriction.__table__
-        conn.execute(delete(sr).where(sr.c.space_id == row_id))
-        for org in sorted(v["restricted_to"]):
-            org_id = q.org_row(conn, code=org).id  # type: ignore[union-attr]
-            conn.execute(insert(sr).values(space_id=row_id, org_id=org_id))
-    added = change.action == "added"
-    q.add_audit(
-        conn, at=now, actor=actor, action="create" if added else "update", entity=fmt.entity,
-        entity_id=row_id,
-        before=None if added else {k: b for k, (b, _) in change.fields.items()},
-        after={k: a for k, (_, a) in change.fields.items()}, reason=reason,
-    )
+        redo = [(ids[rec.key], rec.values["restricted_to"]) for rec, change in touched
+                if "restricted_to" in change.fields]
+        if redo:
+            conn.execute(delete(sr).where(sr.c.space_id.in_([i for i, _ in redo])))
+            pairs = [dict(space_id=i, org_id=store.orgs[org].id)
+                     for i, orgs in redo for org in sorted(orgs)]
+            if pairs:
+                conn.execute(insert(sr), pairs)
+    q.add_audits(conn, [
+        dict(at=now, actor=actor, action="create" if change.action == "added" else "update",
+             entity=fmt.entity, entity_id=ids[rec.key],
+             before=None if change.action == "added" else
+             {k: b for k, (b, _) in change.fields.items()},
+             after={k: a for k, (_, a) in change.fields.items()}, reason=reason)
+        for rec, change in touched])
 
 
 def import_records(app: Any, kind: str, records: list[Record], *, source: str,
@@ -557,7 +627,8 @@ def import_records(app: Any, kind: str, records: list[Record], *, source: str,
     with tx(app.engine) as conn:
         actor = app._load_actor(conn)
         permissions.require_admin_action(actor, fmt.permission)
-        planned = plan(conn, kind, records, problems, hints=hints)
+        store = _Store(conn)
+        planned = plan(store, kind, records, problems, hints=hints)
         if kind == "staff":
             for rec, change, _ in planned:
                 if rec.key == actor.login and ({"role", "active"} & set(change.fields)):
@@ -569,10 +640,8 @@ def import_records(app: Any, kind: str, records: list[Record], *, source: str,
             raise ImportRejected(source, sorted(
                 problems, key=lambda p: (p.line, order.get(p.column or "", -1))))
         if not dry_run:
-            for rec, change, row_id in planned:
-                if change.action != "unchanged":
-                    _apply(conn, kind, rec, change, row_id, actor=actor.login, now=now,
-                           reason=f"import {kind} from {source}")
+            _apply_all(store, kind, planned, actor=actor.login, now=now,
+                       reason=f"import {kind} from {source}")
     if not dry_run and any(c.action != "unchanged" for _, c, _ in planned):
         app._actor = None
     return ImportResult(kind, source, [c for _, c, _ in planned], applied=not dry_run)
