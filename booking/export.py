@@ -75,19 +75,26 @@ def write_csv(rows: Sequence[dict[str, Any]], out: IO[str]) -> None:
 
 def write_xlsx(rows: Sequence[dict[str, Any]], out: IO[bytes], *, title: str = "Bookings"
                ) -> None:
+    """An Excel workbook, streamed (openpyxl's write-only mode: a year of a site in seconds,
+    not minutes)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append(list(COLUMNS))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for r in rows:
-        ws.append([_cell(r[c]) for c in COLUMNS])
-    ws.freeze_panes = "A2"
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title[:31])
     widths = {"date": 11, "space_name": 24, "purpose": 32, "booked_by": 14}
     for i, c in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[ws.cell(1, i).column_letter].width = widths.get(c, 10)
+        ws.column_dimensions[get_column_letter(i)].width = widths.get(c, 10)
+    ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for c in COLUMNS:
+        cell = WriteOnlyCell(ws, value=c)
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    for r in rows:
+        ws.append([_cell(r[c]) for c in COLUMNS])
     wb.save(out)
