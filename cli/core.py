@@ -239,10 +239,12 @@ _cancel_one = _status_cmd("cancel", "Cancelled")
 
 def cmd_cancel(args: argparse.Namespace, url: str, login: str) -> int:
     """``cancel BOOKING_ID``, or the bulk form (cli/io.py) when no BOOKING_ID is given."""
-    bulk_flags = any(getattr(args, k, None) for k in ("org", "staff", "date_from", "date_to"))
+    bulk_flags = any(getattr(args, k, None) for k in ("org", "staff", "date_from", "date_to",
+                                                      "dry_run"))
     if args.booking_id is None or bulk_flags:
         if args.booking_id is not None:
-            raise InvalidInput("Give either BOOKING_ID or --org/--staff/--from/--to, not both.")
+            raise InvalidInput("Give either BOOKING_ID or --org/--staff/--from/--to "
+                               "(with --dry-run), not both.")
         from cli.io import cmd_bulk_cancel
 
         return cmd_bulk_cancel(args, url, login)

@@ -103,6 +103,8 @@ def test_cli_bulk_cancel_needs_confirmation(app, sqlite_url, capsys):
     assert "--org ORG, --staff LOGIN" in capsys.readouterr().err
     assert main(["--db", sqlite_url, "--as", "ncs", "cancel", str(later.id), "--org",
                  "NCS"]) == 2
+    assert main(["--db", sqlite_url, "--as", "ncs", "cancel", str(mine[0].id),
+                 "--dry-run"]) == 2
     assert main(["--db", sqlite_url, "--as", "ncs", "cancel", "--org", "PROB", "--from",
                  "2026-11-23", "--to", "2026-11-27", "--yes"]) == 1
     assert app.get(theirs.id).status == "confirmed"

@@ -109,6 +109,12 @@ def test_admin_closure_lists_bookings_still_on_the_day(app: Cospace) -> None:
             await settle(pilot)
             row = host.screen.query_one("#table-sites", DataTable).get_row_at(0)
             assert row[5] == "Thu 26 Nov: Boiler repair"
+            await pilot.press("l")
+            await settle(pilot)
+            listed = host.screen
+            assert isinstance(listed, NoticeModal)
+            assert listed.lines[0] == "Thu 26 Nov 2026  closure       Boiler repair"
+            assert "Fri 25 Dec 2026  bank holiday  Christmas Day" in listed.lines
 
     asyncio.run(go())
     assert app.get(b.id).status == "confirmed"

@@ -251,6 +251,7 @@ class AdminScreen(Screen[None]):
         Binding("e,enter", "edit", "Edit"),
         Binding("n", "new", "New"),
         Binding("c", "closure", "Close site"),
+        Binding("l", "closed_days", "Closed days"),
         Binding("r", "reload", "Reload"),
         Binding("s", "tab('sites')", "Sites"),
         Binding("p", "tab('spaces')", "Spaces"),
@@ -397,6 +398,25 @@ class AdminScreen(Screen[None]):
             lines.append("No bookings were on those days.")
         self.app.push_screen(NoticeModal("Site closed", lines))
         self.load()
+
+    def action_closed_days(self) -> None:
+        if self.kind != "sites":
+            self.notify("Choose a site on the Sites tab.", severity="warning")
+            return
+        key = self.selected()
+        if key is not None:
+            self.list_closed(key)
+
+    @work(thread=True, exclusive=True, group="admin-closed", exit_on_error=False)
+    def list_closed(self, site: str) -> None:
+        try:
+            days = admin.closed_days(self.cospace, site)
+        except CospaceError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error")
+            return
+        lines = [f"{d.day:%a %d %b %Y}  {d.source:<12}  {d.reason}" for d in days]
+        self.app.call_from_thread(self.app.push_screen, NoticeModal(
+            f"{site}: closed days in the next 12 months", lines or ["No closed days."]))
 
     def action_leave(self) -> None:
         if len(self.app.screen_stack) > 1:
