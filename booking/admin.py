@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from booking import closures, imports
@@ -18,6 +19,13 @@ from db.engine import read_tx
 
 #: Singular words for the kinds of record, for messages.
 WHAT = {"orgs": "organisation", "sites": "site", "spaces": "space", "staff": "staff member"}
+
+
+@dataclass(frozen=True)
+class Saved(Change):
+    """What a form changed, and any bookings the change leaves stranded (to cancel or move)."""
+
+    warnings: list[str] = field(default_factory=list)
 
 
 class FormInvalid(InvalidInput):
@@ -45,13 +53,13 @@ def blank_form(kind: str) -> dict[str, str]:
     return {c.name: imports.show(c.default) for c in imports.FORMATS[kind].columns}
 
 
-def check(app: Any, kind: str, values: Mapping[str, str]) -> Change:
+def check(app: Any, kind: str, values: Mapping[str, str]) -> Saved:
     """What saving ``values`` would change (nothing is written); :class:`FormInvalid` if
     any field is wrong."""
     return save(app, kind, values, dry_run=True)
 
 
-def save(app: Any, kind: str, values: Mapping[str, str], *, dry_run: bool = False) -> Change:
+def save(app: Any, kind: str, values: Mapping[str, str], *, dry_run: bool = False) -> Saved:
     """Add or update one record from the texts of a form. Fields left out keep their stored
     value. One transaction, one audit entry; :class:`FormInvalid` names every wrong field."""
     fmt = imports.FORMATS[kind]
@@ -72,7 +80,8 @@ def save(app: Any, kind: str, values: Mapping[str, str], *, dry_run: bool = Fals
             dry_run=dry_run, hints=False)
     except imports.ImportRejected as exc:
         raise FormInvalid(_by_column(exc.problems)) from exc
-    return result.changes[0]
+    c = result.changes[0]
+    return Saved(c.line, c.key, c.action, c.fields, warnings=result.warnings)
 
 
 def _by_column(problems: list[Problem]) -> dict[str, str]:
@@ -83,23 +92,23 @@ def _by_column(problems: list[Problem]) -> dict[str, str]:
     return out
 
 
-def update_site_hours(app: Any, site: str, hours: str) -> Change:
+def update_site_hours(app: Any, site: str, hours: str) -> Saved:
     """Change a site's opening hours (``"mon-thu 08:30-17:00, fri 08:30-16:30"``)."""
     return save(app, "sites", {"code": site, "hours": hours})
 
 
-def update_site(app: Any, site: str, **fields: str) -> Change:
+def update_site(app: Any, site: str, **fields: str) -> Saved:
     """Change a site's name, hours, tz or holidays (texts as in ``sites.csv``)."""
     return save(app, "sites", {"code": site, **fields})
 
 
-def update_space(app: Any, space: str, **fields: str) -> Change:
+def update_space(app: Any, space: str, **fields: str) -> Saved:
     """Change a space's kind, capacity, features, private, active, restricted_to, name or site
     (texts as in ``spaces.csv``)."""
     return save(app, "spaces", {"code": space, **fields})
 
 
-def update_org(app: Any, org: str, **fields: str) -> Change:
+def update_org(app: Any, org: str, **fields: str) -> Saved:
     """Change an organisation's name, host, advance_weeks or active."""
     return save(app, "orgs", {"code": org, **fields})
 

@@ -14,12 +14,13 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, delete, insert, select, update
 
 from booking import permissions
 from booking.errors import InvalidInput
-from booking.models import KINDS, ROLES
+from booking.models import ACTIVE_STATUSES, KINDS, ROLES
 from booking.timeutil import check_zone, format_hours, parse_hours
 from db import queries as q
 from db.engine import read_tx, write_tx
@@ -284,6 +285,9 @@ class ImportResult:
     source: str
     changes: list[Change]
     applied: bool
+    #: Bookings the changes leave stranded (a space out of use, hours that no longer cover
+    #: them): kept, and named here for the person to cancel or move.
+    warnings: list[str] = field(default_factory=list)
 
     def of(self, action: str) -> list[Change]:
         return [c for c in self.changes if c.action == action]
@@ -299,6 +303,7 @@ class ImportResult:
             "added": [c.to_json() for c in self.of("added")],
             "updated": [c.to_json() for c in self.of("updated")],
             "unchanged": [c.key for c in self.of("unchanged")],
+            "warnings": self.warnings,
         }
 
 
@@ -639,12 +644,54 @@ def import_records(app: Any, kind: str, records: list[Record], *, source: str,
             order = {c.name: i for i, c in enumerate(fmt.columns)}
             raise ImportRejected(source, sorted(
                 problems, key=lambda p: (p.line, order.get(p.column or "", -1))))
+        warnings = _stranded(conn, kind, planned, now)
         if not dry_run:
             _apply_all(store, kind, planned, actor=actor.login, now=now,
                        reason=f"import {kind} from {source}")
     if not dry_run and any(c.action != "unchanged" for _, c, _ in planned):
         app._actor = None
-    return ImportResult(kind, source, [c for _, c, _ in planned], applied=not dry_run)
+    return ImportResult(kind, source, [c for _, c, _ in planned], applied=not dry_run,
+                        warnings=warnings)
+
+
+def _stranded(conn: Connection, kind: str, planned: Sequence[tuple[Record, Change, int | None]],
+              now: Any) -> list[str]:
+    """Upcoming bookings an update leaves on a space out of use or outside new opening hours.
+
+    They are never dropped: the import names them so a person can cancel or move each one.
+    """
+    out: list[str] = []
+    for rec, change, row_id in planned:
+        if change.action != "updated" or row_id is None:
+            continue
+        if kind == "spaces" and rec.values.get("active") is False and "active" in change.fields:
+            rows = q.booking_rows(conn, start=now, space_id=row_id, statuses=ACTIVE_STATUSES)
+            if rows:
+                out.append(f"{rec.key} goes out of use with {_listed(rows)} still on it: "
+                           "cancel or move them.")
+        if kind == "sites" and "hours" in change.fields:
+            new_hours = rec.values["hours"]
+            rows = [r for r in q.booking_rows(conn, start=now, site_id=row_id,
+                                              statuses=ACTIVE_STATUSES)
+                    if not _inside(new_hours, r.start_at, r.end_at, r.tz)]
+            if rows:
+                out.append(f"{rec.key}'s new opening hours leave out {_listed(rows)}: cancel "
+                           "or move them.")
+    return out
+
+
+def _inside(hours: dict[int, tuple[int, int]], start: Any, end: Any, tz: str) -> bool:
+    s, e = start.astimezone(ZoneInfo(tz)), end.astimezone(ZoneInfo(tz))
+    window = hours.get(s.weekday())
+    if window is None:
+        return False
+    end_min = e.hour * 60 + e.minute if e.date() == s.date() else 1440
+    return window[0] <= s.hour * 60 + s.minute and end_min <= window[1]
+
+
+def _listed(rows: Sequence[Any]) -> str:
+    ids = ", ".join(f"#{r.id}" for r in rows[:12]) + (", ..." if len(rows) > 12 else "")
+    return f"{len(rows)} booking{'s' if len(rows) != 1 else ''} ({ids})"
 
 
 def import_text(app: Any, kind: str, text: str, *, source: str = "input",

@@ -119,6 +119,8 @@ def cmd_import(args: argparse.Namespace, url: str, login: str) -> int:
     if unchanged:
         print(f"  unchanged  {len(unchanged)} row{'s' if len(unchanged) != 1 else ''}")
     print(f"{result.summary}" + (" (nothing written)." if args.dry_run else "."))
+    for w in result.warnings:
+        print(f"Note: {w}")
     return 0
 
 

@@ -212,3 +212,21 @@ def test_validators_are_shared_with_forms():
         "features": "WiFi, step-free"})
     assert not problems and values["kind"] == "interview"
     assert values["features"] == {"wifi", "step-free"}
+
+
+def test_stranded_bookings_are_named_not_dropped(app):
+    desk = as_user(app, "desk")
+    d = desk.book("D02", "2026-11-24 09:00", "17:00", org="NCS")
+    late = desk.book("IR1", "2026-11-26 16:00", "17:00", org="NCS")
+    early = desk.book("IR2", "2026-11-27 09:00", "10:00", org="JCP")
+    result = imports.import_text(app, "spaces", "code,site,kind,capacity,active\n"
+                                 "D02,NGT,desk,1,no\n", dry_run=True)
+    assert result.warnings == [f"D02 goes out of use with 1 booking (#{d.id}) still on it: "
+                               "cancel or move them."]
+    imports.import_text(app, "spaces", "code,site,kind,capacity,active\nD02,NGT,desk,1,no\n")
+    assert app.get(d.id).status == "confirmed" and not app.space("D02").active
+    result = imports.import_text(app, "sites", 'code,name,hours\n'
+                                 'NGT,Northgate Jobcentre,"mon-thu 08:30-16:00"\n')
+    assert result.warnings == [f"NGT's new opening hours leave out 3 bookings (#{d.id}, "
+                               f"#{late.id}, #{early.id}): cancel or move them."]
+    assert {app.get(b.id).status for b in (d, late, early)} == {"confirmed"}

@@ -372,6 +372,10 @@ class AdminScreen(Screen[None]):
         else:
             fields = ", ".join(change.fields) if change.action == "updated" else "new"
             self.notify(f"{change.key} {change.action} ({fields}).")
+        warnings = getattr(change, "warnings", [])
+        if warnings:
+            self.app.push_screen(NoticeModal(f"{change.key} saved: bookings to look at",
+                                             list(warnings)))
         self.load()
 
     def action_closure(self) -> None:

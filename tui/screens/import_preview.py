@@ -147,16 +147,17 @@ class ImportPreviewScreen(Screen[None]):
         order = {"added": 0, "updated": 1, "unchanged": 2}
         table.add_rows(sorted(rows, key=lambda r: (order[r[0]], int(r[2]))))
         summary = self.query_one("#import-summary", Static)
+        notes = "".join(f"\nNote: {w}" for w in result.warnings)
         if result.applied:
             self.forget_preview()
-            summary.update(f"Imported: {result.summary}.")
+            summary.update(f"Imported: {result.summary}.{notes}")
             self.notify(f"Imported {result.kind}: {result.summary}.")
         else:
             changes = any(c.action != "unchanged" for c in result.changes)
             self.previewed = request if changes else None
             self.query_one("#apply", Button).disabled = not changes
             summary.update(f"Preview: {result.summary}. " + (
-                "Press ctrl+s to apply." if changes else "Nothing to change."))
+                "Press ctrl+s to apply." if changes else "Nothing to change.") + notes)
 
     def action_leave(self) -> None:
         if len(self.app.screen_stack) > 1:
