@@ -10,10 +10,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import delete, insert, select
 
 from booking import permissions
-from booking.errors import InvalidInput
+from booking.errors import InvalidInput, NotFound
 from booking.models import ACTIVE_STATUSES, BookingView
 from booking.rules import _bank_holidays
 from booking.timeutil import day_bounds, to_local
@@ -101,6 +101,31 @@ def add_closure(app: Any, site_code: str, first: dt.date, last: dt.date | None =
                 if to_local(row.start_at, site.tz).date() in wanted:
                     affected.append(app._view(row, actor))
     return ClosureResult(site.code, added, already, reason, affected)
+
+
+def remove_closure(app: Any, site_code: str, first: dt.date,
+                   last: dt.date | None = None) -> list[dt.date]:
+    """Reopen days closed by mistake (bank holidays stay); returns the days reopened."""
+    last = last or first
+    if last < first:
+        raise InvalidInput(f"--to {last} is before {first}.")
+    now = app.now()
+    c = Closure.__table__
+    with write_tx(app.engine) as conn:
+        actor = app._load_actor(conn)
+        permissions.require_admin_action(actor, "manage-sites")
+        site = app._site(conn, code=site_code)
+        rows = conn.execute(select(c).where(c.c.site_id == site.id, c.c.day >= first,
+                                            c.c.day <= last).order_by(c.c.day)).all()
+        if not rows:
+            raise NotFound(f"{site.code} has no closure between {first} and {last}.")
+        conn.execute(delete(c).where(c.c.id.in_([r.id for r in rows])))
+        q.add_audits(conn, [dict(at=now, actor=actor.login, action="delete", entity="closure",
+                                 entity_id=r.id, before={"site": site.code,
+                                                         "day": r.day.isoformat(),
+                                                         "reason": r.reason})
+                            for r in rows])
+    return [r.day for r in rows]
 
 
 def closed_days(app: Any, site_code: str, first: dt.date | None = None,

@@ -513,7 +513,7 @@ def _check_references(store: _Store, kind: str, rec: Record, problems: list[Prob
 def plan(store: _Store, kind: str, records: Sequence[Record], problems: list[Problem],
          *, hints: bool = True) -> list[tuple[Record, Change, int | None]]:
     """What importing ``records`` would change, checking references against the store."""
-    out = []
+    out: list[tuple[Record, Change, int | None]] = []
     current = store.current(kind, [r.key for r in records])
     fmt = FORMATS[kind]
     for rec in records:
@@ -532,7 +532,8 @@ def plan(store: _Store, kind: str, records: Sequence[Record], problems: list[Pro
                                     {k: (None, show(x)) for k, x in full.items()}), None))
             continue
         row_id, before = found
-        diff = {k: (show(before[k]), show(x)) for k, x in values.items() if before[k] != x}
+        diff: dict[str, tuple[str | None, str]] = {
+            k: (show(before[k]), show(x)) for k, x in values.items() if before[k] != x}
         out.append((rec, Change(rec.line, rec.key, "updated" if diff else "unchanged", diff),
                     row_id))
     return out

@@ -45,6 +45,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--reason", required=True)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_closure_add)
+    p = c_sub.add_parser("remove", parents=[common],
+                         help="reopen days closed by mistake (bank holidays stay)")
+    p.add_argument("site")
+    p.add_argument("date", help="YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD (inclusive)")
+    p.set_defaults(func=cmd_closure_remove)
     p = c_sub.add_parser("list", parents=[common],
                          help="closures and bank holidays (default: the next 12 months)")
     p.add_argument("site")
@@ -145,6 +151,15 @@ def cmd_closure_add(args: argparse.Namespace, url: str, login: str) -> int:
               f"day{'s' if len(result.added) != 1 else ''}; cancel or move each one:")
         for v in result.affected:
             print(_line(v))
+    return 0
+
+
+def cmd_closure_remove(args: argparse.Namespace, url: str, login: str) -> int:
+    app = _open(url, login)
+    first = parse_date(args.date)
+    last = parse_date(args.date_to) if args.date_to else first
+    days = closures.remove_closure(app, args.site, first, last)
+    print(f"Reopened {args.site} on " + ", ".join(str(d) for d in days) + ".")
     return 0
 
 

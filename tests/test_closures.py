@@ -71,6 +71,14 @@ def test_cli_closure_add_prints_and_returns_affected(app, sqlite_url, capsys):
                  "--reason", "x"]) == 1
     assert main(["--db", sqlite_url, "--as", "admin", "closure", "add", "NGT", "2026-13-04",
                  "--reason", "x"]) == 2
+    # a closure added by mistake can be removed; the day is bookable again
+    assert main(["--db", sqlite_url, "--as", "admin", "closure", "remove", "NGT",
+                 "2026-12-03"]) == 0
+    assert "Reopened NGT on 2026-12-03." in capsys.readouterr().out
+    assert as_user(app, "desk").book("IR1", "2026-12-03 09:00", "10:00", org="JCP")
+    assert main(["--db", sqlite_url, "--as", "admin", "closure", "remove", "NGT",
+                 "2026-12-03"]) == 2
+    assert dt.date(2026, 12, 2) in app.site("NGT").closures
     capsys.readouterr()
 
 
