@@ -95,9 +95,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         ("noshow", cmd_noshow, "mark a booking as a no-show"),
     ):
         p = sub.add_parser(name, parents=[common], help=text)
-        p.add_argument("booking_id", type=int, metavar="BOOKING_ID")
+        p.add_argument("booking_id", type=int, metavar="BOOKING_ID",
+                       nargs="?" if name == "cancel" else None)
         p.add_argument("--json", action="store_true")
         p.set_defaults(func=func)
+        if name == "cancel":  # cancel --org/--staff --from --to: issue 8, cli/io.py
+            from cli.io import add_bulk_cancel_arguments
+
+            add_bulk_cancel_arguments(p)
 
     p = sub.add_parser("list", parents=[common], help="list bookings")
     p.add_argument("--site")
@@ -231,7 +236,21 @@ def _status_cmd(method: str, verb: str):  # type: ignore[no-untyped-def]
     return run
 
 
-cmd_cancel = _status_cmd("cancel", "Cancelled")
+_cancel_one = _status_cmd("cancel", "Cancelled")
+
+
+def cmd_cancel(args: argparse.Namespace, url: str, login: str) -> int:
+    """``cancel BOOKING_ID``, or the bulk form (cli/io.py) when no BOOKING_ID is given."""
+    bulk_flags = any(getattr(args, k, None) for k in ("org", "staff", "date_from", "date_to",
+                                                      "dry_run"))
+    if args.booking_id is None or bulk_flags:
+        if args.booking_id is not None:
+            raise InvalidInput("Give either BOOKING_ID or --org/--staff/--from/--to "
+                               "(with --dry-run), not both.")
+        from cli.io import cmd_bulk_cancel
+
+        return cmd_bulk_cancel(args, url, login)
+    return _cancel_one(args, url, login)
 cmd_checkin = _status_cmd("checkin", "Checked in")
 cmd_noshow = _status_cmd("noshow", "Marked no-show")
 

@@ -13,8 +13,10 @@ from booking.timeutil import parse_date
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    export = sub.add_parser("export", parents=[common], help="export bookings")
-    export_sub = export.add_subparsers(dest="export_command", metavar="FORMAT", required=True)
+    """Add ``ical`` to the ``export`` command that cli/io.py creates (``export bookings``)."""
+    export = sub.choices["export"]
+    export_sub = next(a for a in export._actions
+                      if isinstance(a, argparse._SubParsersAction))
     p = export_sub.add_parser("ical", parents=[common],
                               help="an organisation's bookings as iCalendar (.ics)")
     p.add_argument("--org", required=True, help="the organisation whose bookings to export")

@@ -110,6 +110,8 @@ def _cancel(core_cancel: Command) -> Command:
         if not (args.series or args.following):
             return core_cancel(args, url, login)
         scope = "all" if args.series else "following"
+        if args.booking_id is None:
+            raise InvalidInput("--series and --following need a BOOKING_ID.")
         views = series.cancel_series(Cospace.open(url, login), args.booking_id, scope)
         if args.json:
             _print_json([v.to_json() for v in views])

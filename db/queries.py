@@ -329,6 +329,23 @@ def add_audit(
     )
 
 
+def add_audits(conn: Connection, entries: Sequence[dict[str, Any]]) -> None:
+    """Append many audit records in one statement (each entry: the keywords of
+    :func:`add_audit`)."""
+    if not entries:
+        return
+    conn.execute(insert(Audit.__table__), [
+        dict(at=e["at"], actor=e["actor"], action=e["action"], entity=e["entity"],
+             entity_id=e.get("entity_id"),
+             before=json.dumps(e["before"], default=str, sort_keys=True)
+             if e.get("before") is not None else None,
+             after=json.dumps(e["after"], default=str, sort_keys=True)
+             if e.get("after") is not None else None,
+             reason=e.get("reason", ""))
+        for e in entries
+    ])
+
+
 def change_counter(conn: Connection) -> int:
     """The newest audit id: it changes whenever anything in the store changes."""
     return int(conn.execute(select(func.max(Audit.__table__.c.id))).scalar() or 0)
