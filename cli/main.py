@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 from booking.errors import CospaceError
 from booking.settings import resolve_db_url, resolve_login
-from cli import core
+from cli import core, report
 
 #: Modules that add sub-commands: each has ``register(subparsers, common)``.
-COMMAND_MODULES = [core]
+COMMAND_MODULES = [core, report]
 
 
 class Parser(argparse.ArgumentParser):
