@@ -409,7 +409,7 @@ class Reports:
         site_by_id = scope.site_by_id
         # Opening hours per group: every active (site, kind) counts, booked or not.
         for (site_id, kind), n in spaces.items():
-            for day, _h_, minutes in open_minutes(site_by_id[site_id], scope.start, scope.end,
+            for day, _hour, minutes in open_minutes(site_by_id[site_id], scope.start, scope.end,
                                                   False):
                 k = keys.key(site_id=site_id, kind=kind, day=day)
                 acc = out.setdefault(k, {"spaces": n, "open_min": 0.0, "peak": 0,
