@@ -45,12 +45,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from booking import permissions
 from booking.errors import InvalidInput, NotFound
 from booking.models import KINDS, SiteInfo
 from booking.rules import opening_window
-from booking.timeutil import at_minutes, day_bounds, utc
+from booking.timeutil import day_bounds, utc
 from db import report_queries as rq
 from db.engine import read_tx
 
@@ -188,6 +189,7 @@ def open_minutes(site: SiteInfo, start: dt.date, end: dt.date,
     hours shortens or lengthens the day); by hour, each hour's share of the opening window.
     """
     out: list[tuple[dt.date, int | None, float]] = []
+    zone = ZoneInfo(site.tz)
     for day in _days(start, end):
         window = opening_window(site, day)
         if window is None:
@@ -199,13 +201,18 @@ def open_minutes(site: SiteInfo, start: dt.date, end: dt.date,
                 if piece > 0:
                     out.append((day, h, float(piece)))
         else:
-            try:
-                minutes = (utc(at_minutes(day, c, site.tz))
-                           - utc(at_minutes(day, o, site.tz))).total_seconds() / 60
-            except InvalidInput:  # opening or closing inside a spring-forward gap
-                minutes = c - o
-            out.append((day, None, float(minutes)))
+            out.append((day, None, _elapsed(day, o, c, zone)))
     return out
+
+
+def _elapsed(day: dt.date, opens: int, closes: int, zone: ZoneInfo) -> float:
+    """Minutes really elapsed between two wall times of ``day`` (23 or 25 h days count)."""
+    def instant(minutes: int) -> dt.datetime:
+        d = day + dt.timedelta(days=minutes // 1440)
+        m = minutes % 1440
+        return dt.datetime(d.year, d.month, d.day, m // 60, m % 60, tzinfo=zone).astimezone(
+            dt.UTC)
+    return (instant(closes) - instant(opens)).total_seconds() / 60
 
 
 def _week(day: dt.date) -> str:
@@ -226,7 +233,7 @@ class _Keys:
 
     def key(self, *, site_id: int, kind: str, space_id: int | None = None,
             org_id: int | None = None, day: dt.date | None = None, hour: int | None = None,
-            without_org: bool = False) -> tuple:
+            weekday: int | None = None, without_org: bool = False) -> tuple:
         out: list[Any] = []
         for f in self.by:
             if f == "site":
@@ -238,7 +245,7 @@ class _Keys:
             elif f == "org":
                 out.append(None if without_org else self.orgs.get(org_id or 0, ""))
             elif f == "weekday":
-                out.append(day.weekday() if day else None)
+                out.append(day.weekday() if day else weekday)
             elif f == "hour":
                 out.append(hour)
             elif f == "week":
@@ -366,21 +373,41 @@ class Reports:
 
     def _booked(self, conn: Any, scope: _Scope, keys: _Keys, **kw: Any
                 ) -> dict[tuple, dict[str, float]]:
+        """Per grouping key: bookings and minutes in all (``bookings``, ``booked_min``) and by
+        status (``checked_in``/``checked_in_min``, ``no_shows``/``no_show_min``,
+        ``released``/``released_min``, ``unmarked``), and ``charge`` when rates are given."""
         sums: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        split = kw.get("split_hours", True)
+        by_day = any(f in keys.by for f in ("week", "month"))
+        names = {"checked_in": ("checked_in", "checked_in_min"),
+                 "no_show": ("no_shows", "no_show_min"),
+                 "released": ("released", "released_min"),
+                 "confirmed": ("unmarked", "unmarked_min")}
+        rates = kw.get("rates") or {}
         for window in scope.windows:
             for r in rq.booked(conn, window, by_space="space" in keys.by,
-                               by_org="org" in keys.by or kw.get("org", False),
-                               by_day=keys.need_day, by_hour=keys.need_hour,
-                               split_hours=kw.get("split_hours", True),
-                               started_before=kw.get("started_before"), kind=scope.kind):
-                k = keys.key(site_id=r["site_id"], kind=r["kind"], space_id=r.get("space_id"),
-                             org_id=r.get("org_id"), day=r.get("day"), hour=r.get("hour"))
-                acc = sums[k]
-                for name in ("bookings", "booked_min", "checked_in_min", "no_show_min",
-                             "released_min", "checked_in", "no_shows", "released", "unmarked"):
-                    acc[name] += r[name]
-                if "rates" in kw:
-                    acc["charge"] += r["booked_min"] / 60.0 * kw["rates"].get(r["kind"], 0.0)
+                               by_org="org" in keys.by, by_day=by_day,
+                               by_weekday="weekday" in keys.by, by_hour=keys.need_hour,
+                               split_hours=split, started_before=kw.get("started_before"),
+                               kind=scope.kind):
+                if keys.need_hour and split:
+                    pieces = rq.split_by_hour(r["sm"], r["dur"], r["minutes"])
+                else:
+                    pieces = [(r.get("hour"), r["minutes"])]
+                count_hour = pieces[0][0]
+                for hour, minutes in pieces:
+                    k = keys.key(site_id=r["site_id"], kind=r["kind"],
+                                 space_id=r.get("space_id"), org_id=r.get("org_id"),
+                                 day=r.get("day"), weekday=r.get("wd"), hour=hour)
+                    acc = sums[k]
+                    acc["booked_min"] += minutes
+                    count_name, min_name = names.get(r["status"], ("other", "other_min"))
+                    acc[min_name] += minutes
+                    if hour == count_hour:  # a booking counts once, where it starts
+                        acc["bookings"] += r["bookings"]
+                        acc[count_name] += r["bookings"]
+                    if rates:
+                        acc["charge"] += minutes / 60.0 * rates.get(r["kind"], 0.0)
         return sums
 
     def _utilisation(self, conn: Any, scope: _Scope, keys: _Keys, _rates: Any
@@ -416,8 +443,8 @@ class Reports:
                                          "saturated_min": 0.0})
                 acc["open_min"] += minutes
         for window in scope.windows:
-            for r in rq.occupancy(conn, window, kind=scope.kind):
-                k = keys.key(site_id=r["site_id"], kind=r["kind"], day=r["day"])
+            for r in rq.occupancy(conn, window, kind=scope.kind, by_day=keys.need_day):
+                k = keys.key(site_id=r["site_id"], kind=r["kind"], day=r.get("day"))
                 acc = out.setdefault(k, {"spaces": r["spaces"], "open_min": 0.0, "peak": 0,
                                          "saturated_min": 0.0})
                 acc["peak"] = max(acc["peak"], r["peak"])

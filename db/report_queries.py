@@ -151,7 +151,20 @@ def _day_value(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-HOURS_CTE = ("hrs(h) AS (SELECT 0 UNION ALL SELECT h + 1 FROM hrs WHERE h < 23)")
+def _scan_hint(s: _Sql) -> str:
+    """On SQLite, a period of more than two months reads the table straight through: walking
+    the start-time index for most of the table costs twice as much (measured in bench/)."""
+    if s.pg or (s.window.hi - s.window.lo) <= dt.timedelta(days=62):
+        return ""
+    return "+"
+
+
+def local_weekday(s: _Sql, t: str) -> str:
+    """Local weekday of instant ``t``, 0 = Monday."""
+    if s.pg:
+        s.params["tz"] = s.window.tz
+        return f"CAST(EXTRACT(ISODOW FROM ({t} AT TIME ZONE :tz)) AS INTEGER) - 1"
+    return f"((CAST(strftime('%w', {s.local_jd(t)}) AS INTEGER) + 6) % 7)"
 
 
 def booked(
@@ -161,6 +174,7 @@ def booked(
     by_space: bool = False,
     by_org: bool = False,
     by_day: bool = False,
+    by_weekday: bool = False,
     by_hour: bool = False,
     split_hours: bool = True,
     started_before: dt.datetime | None = None,
@@ -168,98 +182,83 @@ def booked(
 ) -> list[dict[str, Any]]:
     """Booked (not cancelled) bookings of the window's sites, clipped to ``[lo, hi)``.
 
-    One row per site, kind and the asked-for keys (space, organisation, local day, local hour)
-    with ``bookings`` (count), minutes booked in total and by status (``booked_min``,
-    ``checked_in_min``, ``no_show_min``, ``released_min``) and counts by status. With
-    ``by_hour`` and ``split_hours`` a booking's minutes are shared among the local hours it
-    covers (09:30–11:00 gives 30 min to 9 and 60 to 10); without ``split_hours`` it counts in
-    the hour it starts. ``started_before`` keeps only bookings that started before then (past
-    bookings, for attendance).
+    One row per site, kind, status and the asked-for keys (space, organisation, local day or
+    local weekday, local hour) with ``bookings`` (count) and ``minutes``. By hour with
+    ``split_hours`` the rows are keyed by the local start minute ``sm`` and the length ``dur``
+    (whole minutes) instead, and :func:`split_by_hour` shares each one's minutes among the
+    hours it covers (09:30-11:00 gives 30 min to 9 and 60 to 10); this keeps the GROUP BY
+    small without a join. Without ``split_hours`` a booking counts in the hour it starts.
+    ``started_before`` keeps only bookings that started before then (attendance).
     """
     s = _Sql(conn, window)
     lo, hi = s.ts_param("lo", window.lo), s.ts_param("hi", window.hi)
     cs, ce = s.greatest("b.start_at", lo), s.least("b.end_at", hi)
-    cols = ["sp.site_id AS site_id", "sp.kind AS kind", "b.status AS status",
-            f"{s.minutes_between(cs, ce)} AS dur"]
-    keys = ["site_id", "kind"]
+    dur = s.minutes_between(cs, ce)
+    sel = ["sp.site_id AS site_id", "sp.kind AS kind", "b.status AS status"]
     if by_space:
-        cols.append("b.space_id AS space_id")
-        keys.append("space_id")
+        sel.append("b.space_id AS space_id")
     if by_org:
-        cols.append("b.org_id AS org_id")
-        keys.append("org_id")
+        sel.append("b.org_id AS org_id")
     if by_day:
-        cols.append(f"{s.local_day(cs)} AS day")
-        keys.append("day")
-    if by_hour:
-        cols.append(f"{s.local_minute(cs)} AS sm")
+        sel.append(f"{s.local_day(cs)} AS day")
+    elif by_weekday:
+        sel.append(f"{local_weekday(s, cs)} AS wd")
+    if by_hour and split_hours:
+        sel.append(f"{s.local_minute(cs)} AS sm")
+        sel.append(f"CAST(round({dur}) AS INTEGER) AS dur")
+    elif by_hour:
+        sel.append(f"CAST({s.local_minute(cs)} / 60 AS INTEGER) AS hour")
+    n_keys = len(sel)
+    sel += ["COUNT(*) AS bookings", f"SUM({dur}) AS minutes"]
+    plus = _scan_hint(s)
     where = ["sp.site_id IN :site_ids", "b.status <> 'cancelled'",
-             f"b.start_at < {hi}", f"b.end_at > {lo}"]
+             f"{plus}b.start_at < {hi}", f"{plus}b.end_at > {lo}"]
     if started_before is not None:
         where.append(f"b.start_at < {s.ts_param('before', started_before)}")
     if kind is not None:
         s.params["kind"] = kind
         where.append("sp.kind = :kind")
-    inner = (f"SELECT {', '.join(cols)} FROM booking b JOIN space sp ON sp.id = b.space_id "
-             f"WHERE {' AND '.join(where)}")
-    piece = "x.dur"
-    head = ""
-    join = ""
-    out_keys = [f"x.{k}" for k in keys]
-    if by_hour and split_hours:
-        head = f"WITH RECURSIVE {HOURS_CTE} "
-        lo_m, hi_m = "x.sm", "(x.sm + x.dur)"
-        join = f" JOIN hrs ON hrs.h * 60 < {hi_m} AND hrs.h * 60 + 60 > {lo_m}"
-        piece = (f"(CASE WHEN {hi_m} < hrs.h * 60 + 60 THEN {hi_m} ELSE hrs.h * 60 + 60 END"
-                 f" - CASE WHEN {lo_m} > hrs.h * 60 THEN {lo_m} ELSE hrs.h * 60 END)")
-        out_keys.append("hrs.h")
-        hour_col = "hrs.h AS hour"
-    elif by_hour:
-        out_keys.append("CAST(x.sm / 60 AS INTEGER)")
-        hour_col = "CAST(x.sm / 60 AS INTEGER) AS hour"
-    sel = [f"x.{k} AS {k}" for k in keys]
-    if by_hour:
-        sel.append(hour_col)
-
-    def by_status(status: str, what: str) -> str:
-        return f"SUM(CASE WHEN x.status = '{status}' THEN {what} ELSE 0 END)"
-
-    sel += [
-        "COUNT(*) AS bookings",
-        f"SUM({piece}) AS booked_min",
-        f"{by_status('checked_in', piece)} AS checked_in_min",
-        f"{by_status('no_show', piece)} AS no_show_min",
-        f"{by_status('released', piece)} AS released_min",
-        f"{by_status('checked_in', '1')} AS checked_in",
-        f"{by_status('no_show', '1')} AS no_shows",
-        f"{by_status('released', '1')} AS released",
-        f"{by_status('confirmed', '1')} AS unmarked",
-    ]
-    sql = (f"{head}SELECT {', '.join(sel)} FROM ({inner}) x{join} "
-           f"GROUP BY {', '.join(out_keys)}")
-    rows = s.run(conn, sql)
+    sql = (f"SELECT {', '.join(sel)} FROM booking b JOIN space sp ON sp.id = b.space_id "
+           f"WHERE {' AND '.join(where)} GROUP BY {', '.join(str(i + 1) for i in range(n_keys))}")
     out = []
-    for r in rows:
+    for r in s.run(conn, sql):
         d = dict(r._mapping)
         if "day" in d:
             d["day"] = _day_value(d["day"])
-        for k in ("booked_min", "checked_in_min", "no_show_min", "released_min"):
-            d[k] = float(d[k] or 0)
-        for k in ("bookings", "checked_in", "no_shows", "released", "unmarked"):
-            d[k] = int(d[k] or 0)
-        if "hour" in d:
-            d["hour"] = int(d["hour"])
+        d["minutes"] = float(d["minutes"] or 0)
+        d["bookings"] = int(d["bookings"])
+        for k in ("wd", "sm", "dur", "hour"):
+            if k in d:
+                d[k] = int(d[k])
         out.append(d)
     return out
 
 
-def occupancy(conn: Connection, window: Window, *, kind: str | None = None
-              ) -> list[dict[str, Any]]:
-    """Per site, kind and local day: the peak number of booked spaces of the kind at once
-    (``peak``, capped at the number of spaces) and the minutes when every space of the kind
-    was booked (``saturated_min``), by a sweep over booking starts and ends in SQL.
+def split_by_hour(sm: int, dur: int, minutes: float) -> list[tuple[int, float]]:
+    """Share ``minutes`` (``n`` bookings of ``dur`` minutes from local minute ``sm``) among
+    the local hours they cover; the hour of day wraps past midnight."""
+    if dur <= 0:
+        return [(sm // 60 % 24, minutes)]
+    scale = minutes / dur
+    out = []
+    t, end = sm, sm + dur
+    while t < end:
+        nxt = min(end, (t // 60 + 1) * 60)
+        out.append(((t // 60) % 24, (nxt - t) * scale))
+        t = nxt
+    return out
 
-    Booked means not cancelled. ``spaces`` is the number of active spaces of the kind.
+
+def occupancy(conn: Connection, window: Window, *, kind: str | None = None,
+              by_day: bool = False) -> list[dict[str, Any]]:
+    """Per site and kind (and local day with ``by_day``): the peak number of booked spaces of
+    the kind at once (``peak``, capped at the number of spaces) and the minutes when every
+    space of the kind was booked (``saturated_min``).
+
+    A sweep in SQL: every booking start is +1 and every end -1, ordered by time with ends
+    first at a tie (half-open: 09:00-10:00 and 10:00-11:00 never overlap); the running sum is
+    the number booked until the next event. Booked means not cancelled; ``spaces`` is the
+    number of active spaces of the kind.
     """
     s = _Sql(conn, window)
     lo, hi = s.ts_param("lo", window.lo), s.ts_param("hi", window.hi)
@@ -267,36 +266,39 @@ def occupancy(conn: Connection, window: Window, *, kind: str | None = None
     if kind is not None:
         s.params["kind"] = kind
         kind_cond = " AND sp.kind = :kind"
+    plus = _scan_hint(s)
     base = (f"FROM booking b JOIN space sp ON sp.id = b.space_id WHERE sp.site_id IN :site_ids "
-            f"AND b.status <> 'cancelled' AND b.start_at < {hi} AND b.end_at > {lo}{kind_cond}")
+            f"AND b.status <> 'cancelled' AND {plus}b.start_at < {hi} "
+            f"AND {plus}b.end_at > {lo}{kind_cond}")
+    day_col = f", {s.local_day('run.t')} AS day" if by_day else ""
+    group = "1, 2, 3" if by_day else "1, 2"
     sql = f"""
 WITH ev AS (
   SELECT sp.site_id AS site_id, sp.kind AS kind, {s.greatest('b.start_at', lo)} AS t, 1 AS d {base}
   UNION ALL
   SELECT sp.site_id, sp.kind, {s.least('b.end_at', hi)}, -1 {base}
-), agg AS (
-  SELECT site_id, kind, t, SUM(d) AS d FROM ev GROUP BY site_id, kind, t
 ), run AS (
   SELECT site_id, kind, t,
-         SUM(d) OVER (PARTITION BY site_id, kind ORDER BY t) AS n,
-         LEAD(t) OVER (PARTITION BY site_id, kind ORDER BY t) AS t_next
-  FROM agg
+         SUM(d) OVER (w ROWS UNBOUNDED PRECEDING) AS n, LEAD(t) OVER w AS t_next
+  FROM ev
+  WINDOW w AS (PARTITION BY site_id, kind ORDER BY t, d)
 ), cap AS (
   SELECT site_id, kind, COUNT(*) AS cap FROM space
   WHERE site_id IN :site_ids AND active = {'TRUE' if s.pg else '1'} GROUP BY site_id, kind
 )
-SELECT run.site_id AS site_id, run.kind AS kind, {s.local_day('run.t')} AS day,
+SELECT run.site_id AS site_id, run.kind AS kind{day_col},
        MAX(CASE WHEN run.n > cap.cap THEN cap.cap ELSE run.n END) AS peak,
-       SUM(CASE WHEN run.n >= cap.cap AND run.t_next IS NOT NULL
+       SUM(CASE WHEN run.n >= cap.cap AND run.t_next > run.t
                 THEN {s.minutes_between('run.t', 'run.t_next')} ELSE 0 END) AS saturated_min,
        MAX(cap.cap) AS spaces
 FROM run JOIN cap ON cap.site_id = run.site_id AND cap.kind = run.kind
-GROUP BY 1, 2, 3
+GROUP BY {group}
 """
     out = []
     for r in s.run(conn, sql):
         d = dict(r._mapping)
-        d["day"] = _day_value(d["day"])
+        if by_day:
+            d["day"] = _day_value(d["day"])
         d["peak"] = int(d["peak"] or 0)
         d["saturated_min"] = float(d["saturated_min"] or 0)
         d["spaces"] = int(d["spaces"])

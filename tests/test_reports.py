@@ -192,3 +192,16 @@ def test_parsing_refusals():
     with pytest.raises(InvalidInput, match="not an amount"):
         parse_rates("desk=cheap")
     assert parse_by(None, "share") == ("org",)
+
+
+def test_clock_change_days_have_their_real_length():
+    from booking.models import SiteInfo
+
+    site = SiteInfo(id=1, code="X", name="X", tz="Europe/London", holiday_region="",
+                    hours={d: (0, 1440) for d in range(7)})
+    got = {d: m for d, _, m in open_minutes(site, dt.date(2026, 3, 28), dt.date(2026, 3, 30),
+                                            False)}
+    assert got == {dt.date(2026, 3, 28): 1440.0, dt.date(2026, 3, 29): 1380.0,
+                   dt.date(2026, 3, 30): 1440.0}
+    autumn = open_minutes(site, dt.date(2026, 10, 25), dt.date(2026, 10, 25), False)
+    assert autumn == [(dt.date(2026, 10, 25), None, 1500.0)]
