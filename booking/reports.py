@@ -39,6 +39,7 @@ its utilisation is its share of the capacity. Reports never include a booking's 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import math
 from collections import defaultdict
@@ -103,6 +104,15 @@ class Report:
     end: dt.date
     sites: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
+
+
+def write_csv(report: Report, stream: Any) -> None:
+    """Plain CSV with a header row, numbers as numbers and blanks for missing values, so it
+    opens cleanly in a spreadsheet."""
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow(report.columns)
+    for row in report.rows:
+        writer.writerow(["" if row.get(c) is None else row.get(c) for c in report.columns])
 
 
 def parse_by(text: str | Sequence[str] | None, kind: str) -> tuple[str, ...]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 
 from booking.errors import InvalidInput
 from booking.models import KINDS
-from booking.reports import REPORT_KINDS, Report, Reports, parse_rates
+from booking.reports import REPORT_KINDS, Report, Reports, parse_rates, write_csv
 from booking.service import Cospace
 from booking.timeutil import parse_date
 
@@ -90,14 +89,6 @@ def cmd_report(args: argparse.Namespace, url: str, login: str) -> int:
     else:
         print(render_table(report))
     return 0
-
-
-def write_csv(report: Report, stream: Any) -> None:
-    """Plain CSV with a header row: numbers as numbers, blanks for missing values."""
-    writer = csv.writer(stream, lineterminator="\r\n")
-    writer.writerow(report.columns)
-    for row in report.rows:
-        writer.writerow(["" if row.get(c) is None else row.get(c) for c in report.columns])
 
 
 def _cell(column: str, value: Any) -> str:
