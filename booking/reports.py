@@ -42,6 +42,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -223,6 +224,37 @@ def _elapsed(day: dt.date, opens: int, closes: int, zone: ZoneInfo) -> float:
         return dt.datetime(d.year, d.month, d.day, m // 60, m % 60, tzinfo=zone).astimezone(
             dt.UTC)
     return (instant(closes) - instant(opens)).total_seconds() / 60
+
+
+def sweep(events: list[tuple[Any, int]], cap: int, bounds: Sequence[Any] = (),
+          days: Sequence[dt.date] = ()) -> list[tuple[dt.date | None, int, float]]:
+    """Peak and saturated minutes of one site's spaces of one kind.
+
+    ``events`` are (time, +1) at each booking's start and (time, -1) at its end; sorted with
+    ends before starts at the same moment (half-open: 09:00-10:00 and 10:00-11:00 never
+    overlap), the running count is the number of spaces booked until the next event. The peak
+    is capped at ``cap`` (a space booked again after a release would count twice); saturated
+    time is when the count reaches ``cap``. With ``bounds`` (the UTC starts of ``days``) the
+    figures are per local day, a saturated stretch counted on the day it starts.
+    Returns (day or None, peak, saturated minutes).
+    """
+    events.sort()
+    per_day: dict[dt.date | None, list[float]] = {}
+    n = 0
+    sat_from: Any = None
+    sat_day: dt.date | None = None
+    for t, d in events:
+        n += d
+        day = days[bisect_right(bounds, t) - 1] if bounds else None
+        acc = per_day.setdefault(day, [0, 0.0])
+        if n > acc[0]:
+            acc[0] = min(n, cap)
+        if sat_from is None and n >= cap:
+            sat_from, sat_day = t, day
+        elif sat_from is not None and n < cap:
+            per_day.setdefault(sat_day, [0, 0.0])[1] += rq.driver_minutes(sat_from, t)
+            sat_from = None
+    return [(day, int(v[0]), v[1]) for day, v in per_day.items()]
 
 
 def _week(day: dt.date) -> str:
@@ -453,12 +485,30 @@ class Reports:
                                          "saturated_min": 0.0})
                 acc["open_min"] += minutes
         for window in scope.windows:
-            for r in rq.occupancy(conn, window, kind=scope.kind, by_day=keys.need_day):
-                k = keys.key(site_id=r["site_id"], kind=r["kind"], day=r.get("day"))
-                acc = out.setdefault(k, {"spaces": r["spaces"], "open_min": 0.0, "peak": 0,
-                                         "saturated_min": 0.0})
-                acc["peak"] = max(acc["peak"], r["peak"])
-                acc["saturated_min"] += r["saturated_min"]
+            rows = rq.intervals(conn, window, kind=scope.kind)
+            if not rows:
+                continue
+            bounds: list[Any] = []
+            days: list[dt.date] = []
+            if keys.need_day:
+                for day in _days(scope.start, scope.end):
+                    bounds.append(rq.as_driver_time(conn, utc(day_bounds(day, window.tz)[0])))
+                    days.append(day)
+            groups: dict[tuple[int, str], list[tuple[Any, int]]] = defaultdict(list)
+            for site_id, kind, start, end in rows:
+                events = groups[(site_id, kind)]
+                events.append((start, 1))
+                events.append((end, -1))
+            for (site_id, kind), events in groups.items():
+                cap = spaces.get((site_id, kind), 0)
+                if cap == 0:
+                    continue
+                for day, peak, saturated in sweep(events, cap, bounds, days):
+                    k = keys.key(site_id=site_id, kind=kind, day=day)
+                    acc = out.setdefault(k, {"spaces": cap, "open_min": 0.0, "peak": 0,
+                                             "saturated_min": 0.0})
+                    acc["peak"] = max(acc["peak"], peak)
+                    acc["saturated_min"] += saturated
         return out
 
     def _occupancy(self, conn: Any, scope: _Scope, keys: _Keys, _rates: Any
