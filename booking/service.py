@@ -114,6 +114,7 @@ class Cospace:
         self.login = login
         self.clock = clock
         self._actor: Actor | None = None
+        self._last_sweep: dt.datetime | None = None
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -139,7 +140,10 @@ class Cospace:
             raise StoreUnavailable(
                 f"Cannot open the store at {_safe_url(url)}: {_short(exc)}"
             ) from exc
-        return cls(engine, login, clock)
+        app = cls(engine, login, clock)
+        if check_schema:
+            app.sweep_releases()
+        return app
 
     @classmethod
     def init(cls, url: str, login: str, clock: Clock = system_clock) -> tuple[Cospace, bool]:
@@ -183,6 +187,18 @@ class Cospace:
         up-to-date store changes nothing and is open to anyone)."""
         if q.count(conn, Staff):
             permissions.require_admin_action(self._load_actor(conn), "upgrade-store")
+
+    def sweep_releases(self, *, force: bool = False) -> list[int]:
+        """Release desk bookings nobody checked in for (:mod:`booking.release`); throttled to
+        once a minute unless ``force``. Returns the ids released."""
+        from booking import release
+
+        now = self.now()
+        last = self._last_sweep
+        if not force and last is not None and abs(now - last) < release.THROTTLE:
+            return []
+        self._last_sweep = now
+        return release.sweep(self.engine, now)
 
     @property
     def actor(self) -> Actor:
@@ -478,6 +494,7 @@ class Cospace:
     ) -> list[BookingView]:
         """Bookings from ``start`` to ``end`` (dates in each site's time, both inclusive);
         without dates, from today on."""
+        self.sweep_releases()
         with read_tx(self.engine) as conn:
             actor = self._load_actor(conn)
             if not permissions.may_see_org(actor):
@@ -539,6 +556,7 @@ class Cospace:
         if attendees < 1:
             raise InvalidInput("A request needs at least 1 attendee.")
         wanted = parse_features(needs)
+        self.sweep_releases()
         now = self.now()
         with read_tx(self.engine) as conn:
             actor = self._load_actor(conn)

@@ -1,0 +1,57 @@
+"""Auto-release: a desk booking nobody checked in for is given back.
+
+A desk booking still ``confirmed`` ``site.release_after_minutes`` (default 30) after its start
+becomes ``released``: the space shows free again, the booking stays for the reports, and the
+change is audited with actor ``system``. There is no job to schedule: :func:`sweep` runs
+whenever the store is used (on open and before reads), at most once a minute per
+:class:`~booking.service.Cospace`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from db import queries as q
+from db import release_queries as rlq
+from db.engine import read_tx, write_tx
+
+#: Kinds of space that are released when nobody checks in.
+RELEASED_KINDS = ("desk",)
+SYSTEM_ACTOR = "system"
+#: The shortest gap between two sweeps by one app.
+THROTTLE = dt.timedelta(seconds=60)
+
+
+def due(candidates: list, now: dt.datetime) -> list[int]:
+    """Ids of the candidates (rows with ``start_at`` and ``release_after_minutes``) whose
+    check-in time is over at ``now``."""
+    return [r.id for r in candidates
+            if r.start_at + dt.timedelta(minutes=r.release_after_minutes) <= now]
+
+
+def sweep(engine: Engine, now: dt.datetime) -> list[int]:
+    """Release every desk booking past its check-in time; returns the ids released.
+
+    A cheap read first: the write lock is taken only when something is due. The update
+    re-checks the status, so two terminals sweeping at once release each booking once.
+    """
+    with read_tx(engine) as conn:
+        ids = due(list(rlq.release_candidates(conn, now, RELEASED_KINDS)), now)
+    if not ids:
+        return []
+    released: list[int] = []
+    try:
+        with write_tx(engine) as conn:
+            for booking_id in ids:
+                if rlq.release(conn, booking_id, now):
+                    q.add_audit(conn, at=now, actor=SYSTEM_ACTOR, action="release",
+                                entity="booking", entity_id=booking_id,
+                                before={"status": "confirmed"}, after={"status": "released"},
+                                reason="not checked in in time")
+                    released.append(booking_id)
+    except OperationalError:  # the store is busy: the next sweep will do it
+        return []
+    return released

@@ -1,0 +1,123 @@
+"""``cospace report``: usage reports as a table, CSV or JSON, and the shareable HTML pack."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from booking.errors import InvalidInput
+from booking.models import KINDS
+from booking.reports import REPORT_KINDS, Report, Reports, parse_rates, write_csv
+from booking.service import Cospace
+from booking.timeutil import parse_date
+
+#: Column headings in the table format.
+HEADINGS = {
+    "available_hours": "available h", "booked_hours": "booked h", "used_hours": "used h",
+    "wasted_hours": "wasted h", "used_utilisation": "used util", "open_hours": "open h",
+    "peak_occupancy": "peak", "saturated_hours": "saturated h",
+    "saturated_share": "saturated", "no_show_rate": "no-show rate",
+    "released_rate": "released rate", "used_share": "used share", "unmet_requests": "unmet",
+    "unmet_hours": "unmet h", "shortfall_hours": "shortfall h", "checked_in": "checked in",
+    "no_shows": "no-shows",
+}
+FRACTIONS = {"utilisation", "used_utilisation", "saturated_share", "no_show_rate",
+             "released_rate", "share", "used_share"}
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "report", parents=[common], help="usage reports (and the HTML pack)",
+        description="Usage reports for estates teams. KIND is one of "
+                    + ", ".join(REPORT_KINDS) + ", or 'pack' for a shareable HTML file.",
+    )
+    p.add_argument("report_kind", metavar="KIND", choices=(*REPORT_KINDS, "pack"))
+    p.add_argument("--site", action="append", default=[], metavar="SITE",
+                   help="a site (repeat, or comma-separate; default: every site)")
+    p.add_argument("--from", dest="date_from", required=True, metavar="DATE",
+                   help="first day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--to", dest="date_to", required=True, metavar="DATE",
+                   help="last day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--by", default=None, metavar="FIELD[,FIELD]",
+                   help="group by site, space, kind, org, weekday, hour, week, month")
+    p.add_argument("--format", default="table", choices=("table", "csv", "json"))
+    p.add_argument("--rate", default=None, metavar="KIND=AMOUNT,...",
+                   help="recharge per space-hour for the share report, e.g. interview=12.50,desk=4")
+    p.add_argument("--kind", dest="space_kind", default=None, choices=KINDS,
+                   help="only this kind of space")
+    p.add_argument("--out", default=None, metavar="FILE", help="where 'pack' writes its HTML")
+    p.set_defaults(func=cmd_report)
+
+
+def _sites(values: list[str]) -> list[str]:
+    return [s.strip() for v in values for s in v.split(",") if s.strip()]
+
+
+def cmd_report(args: argparse.Namespace, url: str, login: str) -> int:
+    start, end = parse_date(args.date_from), parse_date(args.date_to)
+    sites = _sites(args.site)
+    if args.report_kind == "pack":
+        if not args.out:
+            raise InvalidInput("'report pack' needs --out FILE (e.g. --out report.html).")
+        if not sites:
+            raise InvalidInput("'report pack' needs --site SITE.")
+        from booking.report_pack import build_pack
+
+        app = Cospace.open(url, login)
+        html = build_pack(app, sites=sites, start=start, end=end,
+                          rates=parse_rates(args.rate))
+        out = Path(args.out)
+        try:
+            out.write_text(html, encoding="utf-8")
+        except OSError as exc:
+            raise InvalidInput(f"Cannot write {out}: {exc.strerror}.") from exc
+        print(f"Wrote the report pack for {', '.join(sites)} "
+              f"({start:%d %b %Y} to {end:%d %b %Y}) to {out}.")
+        return 0
+    app = Cospace.open(url, login)
+    report = Reports(app).run(args.report_kind, sites=sites or None, start=start, end=end,
+                              by=args.by, rates=parse_rates(args.rate),
+                              space_kind=args.space_kind)
+    if args.format == "json":
+        json.dump(report.rows, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    elif args.format == "csv":
+        write_csv(report, sys.stdout)
+    else:
+        print(render_table(report))
+    return 0
+
+
+def _cell(column: str, value: Any) -> str:
+    if value is None:
+        return "-"
+    if column in FRACTIONS:
+        return f"{value * 100:.1f}%"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if column == "charge" else f"{value:,.1f}"
+    if isinstance(value, int) and column == "hour":
+        return f"{value:02d}:00"
+    return str(value)
+
+
+def render_table(report: Report) -> str:
+    """Aligned columns with a title line and a total where adding up makes sense."""
+    title = (f"{report.kind.capitalize()} report, {', '.join(report.sites)}, "
+             f"{report.start:%a %d %b %Y} to {report.end:%a %d %b %Y}")
+    if not report.rows:
+        return title + "\nNothing to report for that period."
+    heads = [HEADINGS.get(c, c.replace("_", " ")) for c in report.columns]
+    cells = [[_cell(c, r.get(c)) for c in report.columns] for r in report.rows]
+    widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(heads)]
+    numeric = [c not in report.by for c in report.columns]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v.rjust(w) if n else v.ljust(w)
+                         for v, w, n in zip(values, widths, numeric, strict=True)).rstrip()
+
+    out = [title, "", line(heads), "  ".join("-" * w for w in widths)]
+    out.extend(line(row) for row in cells)
+    return "\n".join(out)

@@ -1,0 +1,70 @@
+"""The reports screen, driven by Textual's Pilot in a tiny app."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+
+from textual.app import App
+from textual.widgets import DataTable, Static
+
+from tests import report_store
+from tests.conftest import as_user
+from tui.screens.reports import ReportsScreen
+
+
+class Host(App[None]):
+    def __init__(self, screen: ReportsScreen) -> None:
+        super().__init__()
+        self.reports = screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self.reports)
+
+
+def test_reports_screen_shows_heatmap_bars_shortfall_and_exports(app, clock, tmp_path):
+    report_store.build(app, clock)
+    asyncio.run(_shows_and_exports(app, tmp_path))
+
+
+async def _shows_and_exports(app, tmp_path):  # type: ignore[no-untyped-def]
+    screen = ReportsScreen(as_user(app, "estates"), export_dir=tmp_path,
+                           start=dt.date(2026, 10, 19), end=dt.date(2026, 10, 30))
+    host = Host(screen)
+    async with host.run_test(size=(140, 50)) as pilot:
+        await pilot.pause()
+        await host.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.data is not None
+        assert not screen.query_one("#body").loading
+        table = screen.query_one("#shortfall", DataTable)
+        assert table.row_count == 3
+        assert str(table.get_row_at(0)[2]) == "workshop room"  # shortest of space first
+        heat = str(screen.query_one("#heatmap", Static).render())
+        assert "Mon" in heat and "09h" in heat
+        share = str(screen.query_one("#share", Static).render())
+        assert "JCP" in share and "12.0 h" in share
+        await pilot.press("f2")
+        files = sorted(p.name for p in tmp_path.glob("*.csv"))
+        assert files == [f"cospace-{n}-20261019-20261030.csv"
+                         for n in ("demand", "heatmap", "share", "shortfall")]
+        rows = list(csv.DictReader((tmp_path / files[3]).open()))
+        assert rows[0]["kind"] == "workshop" and rows[0]["shortfall_hours"] == "5.5"
+
+
+def test_reports_screen_refusal_is_a_notice_not_a_crash(app, clock):
+    asyncio.run(_refusal(app))
+
+
+async def _refusal(app):  # type: ignore[no-untyped-def]
+    screen = ReportsScreen(as_user(app, "ncs"), start=dt.date(2026, 10, 19),
+                           end=dt.date(2026, 10, 30))
+    host = Host(screen)
+    async with host.run_test(size=(140, 50)) as pilot:
+        await pilot.pause()
+        await host.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.data is None
+        assert not screen.query_one("#body").loading
+        assert any("cannot read usage reports" in n.message for n in host._notifications)
