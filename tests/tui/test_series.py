@@ -7,8 +7,8 @@ import datetime as dt
 
 from textual.widgets import Checkbox, Input, Select, Static
 
-from booking.series import parse_repeat
 from booking.series import book_series as domain_book_series
+from booking.series import parse_repeat
 from booking.service import Cospace
 from tests.conftest import as_user
 from tests.tui.helpers import board_ready, settle, sync, until
@@ -166,3 +166,48 @@ async def test_history_shows_create_and_cancel(app: Cospace) -> None:
         await until(pilot, lambda: isinstance(tui.screen, HistoryModal)
                     and bool(tui.screen.entries))  # type: ignore[attr-defined]
         assert [e.action for e in tui.screen.entries] == ["create"]  # type: ignore[attr-defined]
+
+
+@sync
+async def test_mine_history_and_cancel_one_date(app: Cospace) -> None:
+    ncs = as_user(app, "ncs")
+    result = weekly(ncs, count=3)
+    tui = make_app(ncs, poll=False)
+    async with tui.run_test(size=SIZE) as pilot:
+        await board_ready(pilot)
+        await pilot.press("m")
+        mine = tui.views.get("mine")
+        await until(pilot, lambda: mine is not None and len(mine.shown) == 3)  # type: ignore[attr-defined]
+        await pilot.press("h")
+        await until(pilot, lambda: isinstance(tui.screen, HistoryModal)
+                    and bool(tui.screen.entries))  # type: ignore[attr-defined]
+        text = text_of(tui.screen, "#history-text")
+        assert "ncs" in text and "create" in text
+        assert "start_at: Thu 26 Nov 2026 10:00" in text  # local time, not the stored UTC
+        assert "purpose: Careers clinic" in text  # NCS's own booking: details shown
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(tui.screen, HistoryModal))
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(tui.screen, CancelScopeModal))
+        await pilot.press("o")  # this one only
+        await until(pilot, lambda: len(mine.shown) == 2)  # type: ignore[union-attr]
+    assert ir1_on(ncs, THURSDAYS[0]) == []
+    assert [b.id for b in ir1_on(ncs, THURSDAYS[1])] == [result.booked[1].id]
+    assert [b.id for b in ir1_on(ncs, THURSDAYS[2])] == [result.booked[2].id]
+
+
+@sync
+async def test_history_hides_another_orgs_details(app: Cospace) -> None:
+    weekly(as_user(app, "ncs"), count=1)
+    prob = as_user(app, "prob")
+    tui = make_app(prob, poll=False)
+    async with tui.run_test(size=SIZE) as pilot:
+        await board_ready(pilot)
+        board = tui.views["board"]
+        grid = board.query_one(BoardGrid)
+        board.show_day("NGT", THURSDAYS[0], cursor=("IR1", 10 * 60))  # type: ignore[attr-defined]
+        await until(pilot, lambda: grid.current_booking is not None)
+        await pilot.press("h")
+        await until(pilot, lambda: isinstance(tui.screen, HistoryModal)
+                    and "Loading" not in text_of(tui.screen, "#history-text"))
+        assert "Careers clinic" not in text_of(tui.screen, "#history-text")

@@ -131,15 +131,15 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
                 with Horizontal(classes="field"):
                     yield Label("Repeat", classes="field-label")
                     yield Select(REPEATS, value="none", allow_blank=False, id="f-repeat")
-                    yield Label("every", classes="field-label-short")
+                    yield Label("every", classes="field-label-mid")
                     yield Input("1", id="f-every", type="integer", classes="short")
                     yield Label("on", classes="field-label-short")
                     yield Input("", id="f-on", placeholder="thu or tue,thu")
                 with Horizontal(classes="field"):
                     yield Label("Until", classes="field-label")
                     yield Input("", id="f-until", placeholder="YYYY-MM-DD")
-                    yield Label("or", classes="field-label-short")
-                    yield Input("", id="f-count", placeholder="N times", type="integer",
+                    yield Label("or count", classes="field-label-mid")
+                    yield Input("", id="f-count", placeholder="N", type="integer",
                                 classes="short")
                     yield Checkbox("Skip clashes", False, id="f-skip")
             yield Static("", id="form-check")
@@ -220,7 +220,7 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
         if d.repeat is not None:
             until = (f"until {d.repeat.until:%d %b %Y}" if d.repeat.until else
                      f"{d.repeat.count} times")
-            repeat = f", {d.repeat.freq} {until} (dates checked on Book)"
+            repeat = f", {d.repeat.freq} {until}"
         check.update(
             f"✓ {d.space.code} {d.day:%a %d %b} {d.start[-5:]}–{d.end} "
             f"({fmt_minutes(minutes)}) for {d.org.code}{repeat}"

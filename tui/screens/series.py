@@ -3,6 +3,7 @@ when cancelling a date of a series, and the audit history of one booking."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from rich.markup import escape
@@ -125,11 +126,20 @@ class CancelScopeModal(ModalScreen[str | None]):
         self.dismiss(scope or None)
 
 
-def _value(v: Any) -> str:
-    if v is None:
+def _value(v: Any, tz: str) -> str:
+    if v is None or v == "":
         return "—"  # not recorded, or not yours to see
     if isinstance(v, bool):
         return "yes" if v else "no"
+    if isinstance(v, str) and len(v) >= 19 and v[4] == "-" and v[10] in " T":
+        try:
+            when = dt.datetime.fromisoformat(v)
+        except ValueError:
+            pass
+        else:
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=dt.UTC)  # the store keeps UTC
+            return f"{to_local(when, tz):ddd D MMM YYYY HH:mm}"
     return escape(str(v))
 
 
@@ -143,12 +153,12 @@ def describe_entry(e: AuditEntry, tz: str) -> str:
     skip = {"id", "created_at", "updated_at", "space_id", "org_id", "booked_by_id", "series_id"}
     if e.before is None and after:  # a creation: the values it was made with
         keep = ("space", "org", "start_at", "end_at", "status", "attendees", "purpose")
-        changes = [f"{k}: {_value(after[k])}" for k in keep if k in after]
+        changes = [f"{k}: {_value(after[k], tz)}" for k in keep if k in after]
     else:
         for k in sorted(set(before) | set(after)):
             if k in skip or before.get(k) == after.get(k):
                 continue
-            changes.append(f"{k}: {_value(before.get(k))} → {_value(after.get(k))}")
+            changes.append(f"{k}: {_value(before.get(k), tz)} → {_value(after.get(k), tz)}")
     text = head
     if changes:
         text += "\n    " + "; ".join(changes)
@@ -194,7 +204,7 @@ class HistoryModal(ModalScreen[None]):
     def show(self, entries: list[AuditEntry]) -> None:
         self.entries = entries
         if not entries:
-            self.show_text("No history you may see for this booking.")
+            self.show_text("No history recorded for this booking (or none you may see).")
             return
         self.show_text("\n".join(describe_entry(e, self.view.tz) for e in entries))
 
