@@ -211,3 +211,31 @@ async def test_history_hides_another_orgs_details(app: Cospace) -> None:
         await until(pilot, lambda: isinstance(tui.screen, HistoryModal)
                     and "Loading" not in text_of(tui.screen, "#history-text"))
         assert "Careers clinic" not in text_of(tui.screen, "#history-text")
+
+
+@sync
+async def test_a_date_taken_after_the_preview_is_said_in_the_form(app: Cospace) -> None:
+    desk = as_user(app, "desk")
+    tui = make_app(desk, poll=False)
+    async with tui.run_test(size=SIZE) as pilot:
+        grid = await board_ready(pilot)
+        grid.go_to("IR1", 10 * 60)
+        await pilot.press("enter")
+        await settle(pilot)
+        form = tui.screen
+        assert isinstance(form, BookingForm)
+        form.query_one("#f-date", Input).value = "2026-11-26"
+        form.query_one("#f-start", Input).value = "10:00"
+        form.query_one("#f-end", Input).value = "11:00"
+        form.query_one("#f-repeat", Select).value = "weekly"
+        form.query_one("#f-until", Input).value = "2026-12-10"
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(tui.screen, SeriesPreviewModal))
+        assert "Would book 3 dates" in text_of(tui.screen, "#series-text")
+        as_user(app, "ncs").book("IR1", "2026-12-10 10:00", "11:00")  # another terminal
+        await pilot.press("y")
+        await until(pilot, lambda: "Not booked" in text_of(form, "#form-error"))
+        assert "booked meanwhile: 1 date now clash" in text_of(form, "#form-error")
+        assert tui.screen is form
+    assert ir1_on(desk, THURSDAYS[0]) == []  # all or nothing: nothing written

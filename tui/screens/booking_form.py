@@ -19,7 +19,15 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from booking.errors import CospaceError
 from booking.models import Actor, BookingView, OrgInfo, SiteInfo, SpaceInfo
 from booking.rules import check_booking, fmt_minutes
-from booking.series import Repeat, SeriesPlan, SeriesResult, book_series, parse_repeat, plan_series
+from booking.series import (
+    Repeat,
+    SeriesConflict,
+    SeriesPlan,
+    SeriesResult,
+    book_series,
+    parse_repeat,
+    plan_series,
+)
 from booking.service import Cospace
 from booking.timeutil import at_minutes, hm, to_local, utc
 from tui.entry import parse_count, parse_day, parse_end, parse_time
@@ -294,6 +302,12 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
             result = book_series(self.cs, d.space.code, d.start, d.end, d.repeat,
                                  org=d.org.code, attendees=d.attendees, purpose=d.purpose,
                                  confidential=d.confidential, skip_clashes=skip)
+        except SeriesConflict as exc:  # a date was taken since the preview
+            n = len(exc.plan.clash_days)
+            self.app.call_from_thread(
+                self.show_error, f"{d.space.code} was booked meanwhile: {n} date"
+                f"{'s' if n != 1 else ''} now clash. Press Book to see them.")
+            return
         except CospaceError as exc:
             self.app.call_from_thread(self.show_error, exc.message)
             return
