@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 
 from booking.errors import CospaceError
 from booking.models import Actor, BookingView, OrgInfo, SiteInfo
+from booking.series import SeriesResult
 from booking.service import Clock, Cospace
 from booking.timeutil import minutes_of_day, to_local
 from tui.data import load_board, site_today
@@ -172,17 +173,65 @@ class CospaceApp(App[int]):
         self.call_from_thread(self.refresh_views)
 
     def confirm_cancel(self, view: BookingView) -> None:
-        """Ask, then cancel ``view``."""
+        """Ask, then cancel ``view``; a date of a series asks which dates."""
         from tui.screens.dialogs import ConfirmModal
+        from tui.screens.series import CancelScopeModal
+
+        local = to_local(view.start, view.tz)
+        what = (f"#{view.id}: {view.space} {local:ddd D MMM HH:mm}"
+                f"–{to_local(view.end, view.tz):HH:mm} for {view.org}")
+        if view.series is not None:
+            def scope(answer: str | None) -> None:
+                if answer:
+                    self.cancel_in_series(view.id, answer)
+
+            self.push_screen(CancelScopeModal(f"Cancel {what}? It is a date of series "
+                                              f"#{view.series}."), scope)
+            return
 
         def answer(yes: bool | None) -> None:
             if yes:
                 self.change_booking("cancel", view.id)
 
-        local = to_local(view.start, view.tz)
-        self.push_screen(ConfirmModal(
-            f"Cancel #{view.id}: {view.space} {local:ddd D MMM HH:mm}"
-            f"–{to_local(view.end, view.tz):HH:mm} for {view.org}?", yes="Cancel it"), answer)
+        self.push_screen(ConfirmModal(f"Cancel {what}?", yes="Cancel it"), answer)
+
+    @work(thread=True, group="change", exit_on_error=False)
+    def cancel_in_series(self, booking_id: int, scope: str) -> None:
+        """Cancel one date of a series, it and the following ones, or all of them."""
+        from booking.series import cancel_series
+
+        try:
+            views = cancel_series(self.cospace, booking_id, scope)
+        except CospaceError as exc:
+            self.call_from_thread(self.notify, exc.message, severity="error", timeout=8)
+            return
+        n = len(views)
+        self.call_from_thread(self.notify, f"Cancelled {n} date{'s' if n != 1 else ''} of the "
+                                           "series." if n else "Nothing to cancel: those "
+                                           "dates have started or are already cancelled.")
+        self.call_from_thread(self.refresh_views)
+
+    def show_history(self, view: BookingView | None) -> None:
+        """Open the audit history of ``view``."""
+        from tui.screens.series import HistoryModal
+
+        if view is None:
+            self.notify("There is no booking here.", severity="warning")
+            return
+        self.push_screen(HistoryModal(self.cospace, view))
+
+    def series_saved(self, result: SeriesResult) -> None:
+        n = len(result.booked)
+        first = result.booked[0] if result.booked else None
+        text = f"Booked series #{result.series}: {n} date{'s' if n != 1 else ''}"
+        if first is not None:
+            text += f" of {first.space} for {first.org}"
+        if result.clashes:
+            text += f"; {len(result.clashes)} clashing left out"
+        if result.skipped:
+            text += f"; {len(result.skipped)} closed skipped"
+        self.notify(text + ".", title="Saved")
+        self.refresh_views()
 
     def show_on_board(self, view: BookingView) -> None:
         """Switch to the board at ``view``'s site, day and space."""

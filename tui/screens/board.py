@@ -13,6 +13,7 @@ from textual.widgets import Footer, Static
 
 from booking.errors import CospaceError
 from booking.models import BookingView
+from booking.series import SeriesResult
 from booking.timeutil import hm, human_time_span, minutes_of_day
 from tui.data import load_board, site_today
 from tui.entry import parse_day
@@ -37,6 +38,7 @@ class BoardScreen(Screen[None]):
         Binding("i", "booking('checkin')", "Check in the booking here", show=False),
         Binding("x", "booking('noshow')", "No-show for the booking here", show=False),
         Binding("c", "booking('cancel')", "Cancel the booking here", show=False),
+        Binding("h", "history", "History of the booking here", show=False),
     ]
 
     def __init__(self) -> None:
@@ -133,6 +135,8 @@ class BoardScreen(Screen[None]):
             return f"{about}\n{hm(minute)} free — Enter to book"
         span = human_time_span(booking.start, booking.end, booking.tz)
         line = f"{span} [b]{booking.org}[/b] #{booking.id} {booking.status.replace('_', '-')}"
+        if booking.series is not None:
+            line += f" · ↻ series #{booking.series}"
         if booking.details_visible:
             line += f" · {booking.attendees} · {booking.purpose or '(no purpose given)'}"
             if booking.confidential:
@@ -184,8 +188,11 @@ class BoardScreen(Screen[None]):
         starts = self.data.start_minutes(space)
         return min([end, *(m for m in starts if start < m < end)])
 
-    def saved(self, view: BookingView | None) -> None:
+    def saved(self, view: BookingView | SeriesResult | None) -> None:
         if view is None:
+            return
+        if isinstance(view, SeriesResult):
+            self.cospace_app.series_saved(view)
             return
         self.cospace_app.booking_saved(view)
 
@@ -207,6 +214,9 @@ class BoardScreen(Screen[None]):
             self.cospace_app.confirm_cancel(booking)
         else:
             self.cospace_app.change_booking(action, booking.id)
+
+    def action_history(self) -> None:
+        self.cospace_app.show_history(self.query_one(BoardGrid).current_booking)
 
     def action_shift_day(self, days: int) -> None:
         if self.site_code and self.day:

@@ -19,6 +19,15 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from booking.errors import CospaceError
 from booking.models import Actor, BookingView, OrgInfo, SiteInfo, SpaceInfo
 from booking.rules import check_booking, fmt_minutes
+from booking.series import (
+    Repeat,
+    SeriesConflict,
+    SeriesPlan,
+    SeriesResult,
+    book_series,
+    parse_repeat,
+    plan_series,
+)
 from booking.service import Cospace
 from booking.timeutil import at_minutes, hm, to_local, utc
 from tui.entry import parse_count, parse_day, parse_end, parse_time
@@ -52,6 +61,8 @@ class Draft:
     confidential: bool
     start_at: dt.datetime
     end_at: dt.datetime
+    repeat: Repeat | None = None
+    skip_clashes: bool = False
 
 
 def space_label(s: SpaceInfo) -> str:
@@ -59,8 +70,12 @@ def space_label(s: SpaceInfo) -> str:
     return f"{s.code}  {s.name} ({s.capacity}{extra})"
 
 
-class BookingForm(ModalScreen[BookingView | None]):
-    """Book one space for one time; returns the saved booking, or None when left."""
+REPEATS = [("no repeat", "none"), ("weekly", "weekly"), ("monthly", "monthly")]
+
+
+class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
+    """Book one space for one time, or a repeating series; returns the saved booking (or the
+    booked series), or None when left."""
 
     BINDINGS = [
         Binding("escape", "leave", "Back"),
@@ -121,6 +136,20 @@ class BookingForm(ModalScreen[BookingView | None]):
                 with Horizontal(classes="field"):
                     yield Label("Purpose", classes="field-label")
                     yield Input("", id="f-purpose", placeholder="e.g. Careers guidance")
+                with Horizontal(classes="field"):
+                    yield Label("Repeat", classes="field-label")
+                    yield Select(REPEATS, value="none", allow_blank=False, id="f-repeat")
+                    yield Label("every", classes="field-label-mid")
+                    yield Input("1", id="f-every", type="integer", classes="short")
+                    yield Label("on", classes="field-label-short")
+                    yield Input("", id="f-on", placeholder="thu or tue,thu")
+                with Horizontal(classes="field"):
+                    yield Label("Until", classes="field-label")
+                    yield Input("", id="f-until", placeholder="YYYY-MM-DD")
+                    yield Label("or count", classes="field-label-mid")
+                    yield Input("", id="f-count", placeholder="N", type="integer",
+                                classes="short")
+                    yield Checkbox("Skip clashes", False, id="f-skip")
             yield Static("", id="form-check")
             yield Static("", id="form-error")
             with Horizontal(classes="dialog-buttons"):
@@ -155,8 +184,29 @@ class BookingForm(ModalScreen[BookingView | None]):
             end=hm(end) if end < 1440 else "24:00", org=org, attendees=attendees,
             purpose=self.query_one("#f-purpose", Input).value.strip(),
             confidential=self.query_one("#f-confidential", Checkbox).value,
-            start_at=start_at, end_at=end_at,
+            start_at=start_at, end_at=end_at, repeat=self.repeat(),
+            skip_clashes=self.query_one("#f-skip", Checkbox).value,
         )
+
+    def repeat(self) -> Repeat | None:
+        """The repeat rule from the repeat fields, or None for a single booking."""
+        freq = str(self.query_one("#f-repeat", Select).value)
+        if freq not in ("weekly", "monthly"):
+            return None
+        every_text = self.query_one("#f-every", Input).value.strip() or "1"
+        count_text = self.query_one("#f-count", Input).value.strip()
+        until = self.query_one("#f-until", Input).value.strip()
+        if not every_text.isdigit() or int(every_text) < 1:
+            raise CospaceError("Every: a whole number of weeks or months, 1 or more.")
+        if count_text and (not count_text.isdigit() or int(count_text) < 1):
+            raise CospaceError("Count: how many dates, 1 or more.")
+        if not until and not count_text:
+            raise CospaceError("A repeat needs an end: an until date or a count.")
+        if until and count_text:
+            raise CospaceError("Give an until date or a count, not both.")
+        return parse_repeat(freq, every=int(every_text),
+                            on=self.query_one("#f-on", Input).value.strip() or None,
+                            until=until or None, count=int(count_text) if count_text else None)
 
     @on(Input.Changed)
     @on(Select.Changed)
@@ -174,9 +224,14 @@ class BookingForm(ModalScreen[BookingView | None]):
             check.set_class(True, "problem")
             return
         minutes = int((d.end_at - d.start_at).total_seconds() // 60)
+        repeat = ""
+        if d.repeat is not None:
+            until = (f"until {d.repeat.until:%d %b %Y}" if d.repeat.until else
+                     f"{d.repeat.count} times")
+            repeat = f", {d.repeat.freq} {until}"
         check.update(
             f"✓ {d.space.code} {d.day:%a %d %b} {d.start[-5:]}–{d.end} "
-            f"({fmt_minutes(minutes)}) for {d.org.code}"
+            f"({fmt_minutes(minutes)}) for {d.org.code}{repeat}"
         )
         check.set_class(False, "problem")
 
@@ -203,8 +258,63 @@ class BookingForm(ModalScreen[BookingView | None]):
             self.show_error(exc.message)
             return
         self.saving = True
+        if d.repeat is not None:
+            self.query_one("#form-error", Static).update("Checking every date…")
+            self.plan(d)
+            return
         self.query_one("#form-error", Static).update("Saving…")
         self.save(d)
+
+    @work(thread=True, exclusive=True, group="form", exit_on_error=False)
+    def plan(self, d: Draft) -> None:
+        """Work out the series' dates and clashes (writes nothing), then ask."""
+        assert d.repeat is not None
+        try:
+            plan = plan_series(self.cs, d.space.code, d.start, d.end, d.repeat, org=d.org.code,
+                               attendees=d.attendees, confidential=d.confidential)
+        except CospaceError as exc:
+            self.app.call_from_thread(self.show_error, exc.message)
+            return
+        except Exception as exc:  # a store that went away: say so, keep the form
+            self.app.call_from_thread(self.show_error, f"Could not check: {exc}")
+            return
+        self.app.call_from_thread(self.ask, d, plan)
+
+    def ask(self, d: Draft, plan: SeriesPlan) -> None:
+        from tui.screens.series import SeriesPreviewModal
+
+        def answer(choice: str | None) -> None:
+            if choice is None:
+                self.saving = False
+                err = self.query_one("#form-error", Static)
+                err.update("Not booked yet: change the form and press Book again.")
+                err.set_class(False, "problem")
+                return
+            self.query_one("#form-error", Static).update("Saving…")
+            self.save_series(d, skip=choice == "skip")
+
+        self.app.push_screen(SeriesPreviewModal(plan, d.skip_clashes), answer)
+
+    @work(thread=True, exclusive=True, group="form", exit_on_error=False)
+    def save_series(self, d: Draft, skip: bool) -> None:
+        assert d.repeat is not None
+        try:
+            result = book_series(self.cs, d.space.code, d.start, d.end, d.repeat,
+                                 org=d.org.code, attendees=d.attendees, purpose=d.purpose,
+                                 confidential=d.confidential, skip_clashes=skip)
+        except SeriesConflict as exc:  # a date was taken since the preview
+            n = len(exc.plan.clash_days)
+            self.app.call_from_thread(
+                self.show_error, f"{d.space.code} was booked meanwhile: {n} date"
+                f"{'s' if n != 1 else ''} now clash. Press Book to see them.")
+            return
+        except CospaceError as exc:
+            self.app.call_from_thread(self.show_error, exc.message)
+            return
+        except Exception as exc:
+            self.app.call_from_thread(self.show_error, f"Could not save: {exc}")
+            return
+        self.app.call_from_thread(self.dismiss, result)
 
     @work(thread=True, exclusive=True, group="form", exit_on_error=False)
     def save(self, d: Draft) -> None:

@@ -11,8 +11,8 @@ from textual.widgets import Label, Static
 ABOUT = {
     "board-screen": "The board: spaces down the side, the day across in 15-minute columns. "
                     "Arrow keys move the cursor; Enter books there. Coloured blocks are "
-                    "bookings, labelled with the organisation (✓ checked in); the red mark "
-                    "is now.",
+                    "bookings, labelled with the organisation (✓ checked in, ↻ a date of a "
+                    "repeating series); the red mark is now.",
     "find-screen": "Find a space: fill in the form, Enter searches; then b books the "
                    "highlighted space, Enter opens the form to add details.",
     "desk-screen": "Desk today: every booking today in time order, with its status.",

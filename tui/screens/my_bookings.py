@@ -24,6 +24,7 @@ class MyBookingsScreen(Screen[None]):
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("c", "cancel", "Cancel"),
+        Binding("h", "history", "History"),
         Binding("enter", "on_board", "On board"),
         Binding("escape", "app.switch_mode('board')", "Board"),
     ]
@@ -115,6 +116,9 @@ class MyBookingsScreen(Screen[None]):
 
     def action_filter(self) -> None:
         self.query_one("#mine-filter", Input).focus()
+
+    def action_history(self) -> None:
+        self.cospace_app.show_history(self.current())
 
     def action_on_board(self) -> None:
         b = self.current()

@@ -115,6 +115,7 @@ class TodayScreen(Screen[None]):
         Binding("x", "noshow", "No-show"),
         Binding("c", "cancel", "Cancel"),
         Binding("w", "walk_in", "Walk-in"),
+        Binding("h", "history", "History"),
         Binding("enter", "on_board", "On board", show=False),
         Binding("escape", "app.switch_mode('board')", "Board"),
     ]
@@ -198,6 +199,9 @@ class TodayScreen(Screen[None]):
         b = self.current()
         if b is not None:
             self.cospace_app.confirm_cancel(b)
+
+    def action_history(self) -> None:
+        self.cospace_app.show_history(self.current())
 
     def action_on_board(self) -> None:
         b = self.current()

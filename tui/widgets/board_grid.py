@@ -387,6 +387,8 @@ class BoardGrid(Widget, can_focus=True):
                 text = booking.org if starts_here or i == 0 else ""
                 if booking.status == "checked_in" and len(text) + 1 < run_w:
                     text += "✓"
+                if booking.series is not None and starts_here and len(text) + 1 < run_w:
+                    text += "↻"
                 text = (" " + text if starts_here and run_w > len(text) + 1 else text)
                 text = text[:run_w].ljust(run_w)
                 style = org_style(booking.org, bold=True)
