@@ -48,6 +48,8 @@ class CospaceApp(App[int]):
         Binding("f", "switch_mode('find')", "Find"),
         Binding("d", "switch_mode('desk')", "Desk"),
         Binding("m", "switch_mode('mine')", "Mine"),
+        Binding("r", "reports", "Usage reports", show=False),
+        Binding("a", "admin", "Admin: sites, spaces, organisations", show=False),
         Binding("escape", "switch_mode('board')", "Board", show=False),
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit", show=False),
@@ -287,8 +289,33 @@ class CospaceApp(App[int]):
                             lambda: self._board_action("go_to_day"))
         yield SystemCommand("Switch site", "Show another site on the board",
                             lambda: self._board_action("switch_site"))
+        yield SystemCommand("Usage reports", "Utilisation, peaks, unmet demand, no-shows, shares",
+                            self.action_reports)
+        yield SystemCommand("Admin", "Sites, opening hours, closures, spaces, organisations",
+                            self.action_admin)
+        yield SystemCommand("Import a CSV file", "Preview and apply spaces, staff, orgs or sites",
+                            self.action_import)
         yield SystemCommand("Keys", "The keys of this screen", self.action_help)
         yield from super().get_system_commands(screen)
+
+    # ------------------------------------------------------- estates screens
+    def action_reports(self) -> None:
+        from tui.screens.reports import ReportsScreen
+
+        if not isinstance(self.screen, ReportsScreen):
+            self.push_screen(ReportsScreen(self.cospace))
+
+    def action_admin(self) -> None:
+        from tui.screens.admin import AdminScreen
+
+        if not isinstance(self.screen, AdminScreen):
+            self.push_screen(AdminScreen(self.cospace))
+
+    def action_import(self) -> None:
+        from tui.screens.import_preview import ImportPreviewScreen
+
+        if not isinstance(self.screen, ImportPreviewScreen):
+            self.push_screen(ImportPreviewScreen(self.cospace))
 
     def _board_action(self, name: str, *args: int) -> None:
         self.switch_mode("board")
