@@ -119,8 +119,10 @@ class ReportsScreen(Screen[None]):
         self.cospace = cospace
         self.export_dir = export_dir or Path.cwd()
         today = cospace.now().date()
-        self.start = start or (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-        self.end = end or today.replace(day=1) - dt.timedelta(days=1)
+        # The last four weeks up to today: recent enough to act on, long enough to show a
+        # weekly pattern.
+        self.start = start or today - dt.timedelta(days=27)
+        self.end = end or today
         self.data: ReportSet | None = None
 
     def compose(self) -> ComposeResult:
