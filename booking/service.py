@@ -6,6 +6,7 @@ The CLI and the terminal app both go through :class:`Cospace`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Callable, Sequence
@@ -49,6 +50,7 @@ from booking.timeutil import (
     parse_hours,
     parse_local,
     to_local,
+    typed_day,
     utc,
 )
 from db import queries as q
@@ -281,8 +283,11 @@ class Cospace:
             with write_tx(self.engine) as conn:
                 actor, own_org = self._actor_and_org(conn)
                 permissions.require_known(actor)
-                space, site = self._space_and_site(conn, space_code)
+                day = typed_day(start) if isinstance(start, str) else None
+                space, site, any_allocation = self._booking_context(conn, space_code, day)
                 start_at, end_at = self._times(start, end, site.tz)
+                if day is None:  # a datetime: the site's closures, as _space_and_site reads them
+                    site = dataclasses.replace(site, closures=q.closures(conn, site.id))
                 org_info_ = own_org if org is None and own_org else self._org(conn, org, actor)
                 permissions.require_booking_action(actor, "book", org_info_.id, org_info_.code)
                 allocations.check_override(actor, override)
@@ -291,9 +296,11 @@ class Cospace:
                     attendees=attendees, confidential=confidential, now=now,
                 )
                 self._refuse_clash(conn, space, site, start_at, end_at)
+                # Nobody holds an allocation of this kind here (read in this transaction):
+                # allocations.enforce would find none and return [].
                 overridden = allocations.enforce(
                     conn, actor=actor, org=org_info_, site=site, kind=space.kind,
-                    intervals=[(start_at, end_at)], override=override)
+                    intervals=[(start_at, end_at)], override=override) if any_allocation else []
                 values = dict(
                     space_id=space.id, org_id=org_info_.id, booked_by_id=actor.staff_id,
                     start_at=start_at, end_at=end_at, status="confirmed",
@@ -350,6 +357,28 @@ class Cospace:
             closures=q.closures(conn, r.site_id), release_after_minutes=r.release_after_minutes,
         )
         return space, site
+
+    def _booking_context(self, conn: Connection, code: str,
+                         day: dt.date | None) -> tuple[SpaceInfo, SiteInfo, bool]:
+        """``_space_and_site`` in one statement for the booking path: the site's closures hold
+        only local ``day`` (the start's; all that the rules look at), and whether anyone has an
+        allocation of this kind of space at this site."""
+        rows = q.booking_context(conn, code, day)
+        if not rows:
+            raise NotFound(f"There is no space '{code}'.")
+        r = rows[0]
+        restricted = (q.restrictions(conn, [r.id]).get(r.id, frozenset())
+                      if r.restricted_count else frozenset())
+        space = space_info(r, restricted)
+        site = SiteInfo(
+            id=r.site_id, code=r.site_code, name=r.site_name, tz=r.tz,
+            holiday_region=r.holiday_region,
+            hours={x.weekday: (x.opens_min, x.closes_min) for x in rows
+                   if x.weekday is not None},
+            closures={} if r.closure_reason is None else {day: r.closure_reason},
+            release_after_minutes=r.release_after_minutes,
+        )
+        return space, site, bool(r.any_allocation)
 
     def _times(self, start: str | dt.datetime, end: str | dt.datetime,
                tz: str) -> tuple[dt.datetime, dt.datetime]:

@@ -67,6 +67,19 @@ def parse_local(text: str, tz: str) -> pendulum.DateTime:
     return local(y, mo, d, h, mi, tz)
 
 
+def typed_day(text: str) -> dt.date | None:
+    """The local day of a typed ``YYYY-MM-DD HH:MM`` without reading the rest (the wall time
+    is in the site's zone, so its date is the local day), or None if :func:`parse_local`
+    would refuse the date."""
+    m = _DATETIME_RE.match(text or "")
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
 def parse_end(text: str, start: pendulum.DateTime, tz: str) -> pendulum.DateTime:
     """Read an end time: a full date and time, or ``HH:MM`` on the start's local day."""
     m = _TIME_RE.match(text or "")
