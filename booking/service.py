@@ -6,7 +6,6 @@ The CLI and the terminal app both go through :class:`Cospace`.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 from collections.abc import Callable, Sequence
@@ -47,8 +46,10 @@ from booking.timeutil import (
     human_span,
     human_time_span,
     parse_end,
+    parse_end_utc,
     parse_hours,
     parse_local,
+    parse_local_utc,
     to_local,
     typed_day,
     utc,
@@ -284,10 +285,12 @@ class Cospace:
                 actor, own_org = self._actor_and_org(conn)
                 permissions.require_known(actor)
                 day = typed_day(start) if isinstance(start, str) else None
-                space, site, any_allocation = self._booking_context(conn, space_code, day)
+                if day is not None:  # typed: the start's local day is known before reading
+                    space, site, any_allocation = self._booking_context(conn, space_code, day)
+                else:
+                    space, site = self._space_and_site(conn, space_code)
+                    any_allocation = True
                 start_at, end_at = self._times(start, end, site.tz)
-                if day is None:  # a datetime: the site's closures, as _space_and_site reads them
-                    site = dataclasses.replace(site, closures=q.closures(conn, site.id))
                 org_info_ = own_org if org is None and own_org else self._org(conn, org, actor)
                 permissions.require_booking_action(actor, "book", org_info_.id, org_info_.code)
                 allocations.check_override(actor, override)
@@ -359,22 +362,20 @@ class Cospace:
         return space, site
 
     def _booking_context(self, conn: Connection, code: str,
-                         day: dt.date | None) -> tuple[SpaceInfo, SiteInfo, bool]:
-        """``_space_and_site`` in one statement for the booking path: the site's closures hold
-        only local ``day`` (the start's; all that the rules look at), and whether anyone has an
-        allocation of this kind of space at this site."""
-        rows = q.booking_context(conn, code, day)
-        if not rows:
+                         day: dt.date) -> tuple[SpaceInfo, SiteInfo, bool]:
+        """``_space_and_site`` in one statement for booking on local ``day``: the site's
+        opening hours and closures of that day only (all that the rules look at), and whether
+        anyone has an allocation of this kind of space at this site."""
+        r = q.booking_context(conn, code, day)
+        if r is None:
             raise NotFound(f"There is no space '{code}'.")
-        r = rows[0]
         restricted = (q.restrictions(conn, [r.id]).get(r.id, frozenset())
                       if r.restricted_count else frozenset())
         space = space_info(r, restricted)
         site = SiteInfo(
             id=r.site_id, code=r.site_code, name=r.site_name, tz=r.tz,
             holiday_region=r.holiday_region,
-            hours={x.weekday: (x.opens_min, x.closes_min) for x in rows
-                   if x.weekday is not None},
+            hours={} if r.weekday is None else {r.weekday: (r.opens_min, r.closes_min)},
             closures={} if r.closure_reason is None else {day: r.closure_reason},
             release_after_minutes=r.release_after_minutes,
         )
@@ -382,6 +383,9 @@ class Cospace:
 
     def _times(self, start: str | dt.datetime, end: str | dt.datetime,
                tz: str) -> tuple[dt.datetime, dt.datetime]:
+        if isinstance(start, str) and isinstance(end, str):  # typed: no pendulum needed
+            start_at = parse_local_utc(start, tz)
+            return start_at, parse_end_utc(end, start_at, tz)
         s = parse_local(start, tz) if isinstance(start, str) else pendulum.instance(start)
         e = parse_end(end, s, tz) if isinstance(end, str) else pendulum.instance(end)
         return utc(s), utc(e)

@@ -226,7 +226,7 @@ _P_BOOKING_CONTEXT = Prepared(
         .label("any_allocation"),
     )
     .join(SITE, SITE.c.id == SP.c.site_id)
-    .outerjoin(OH, OH.c.site_id == SITE.c.id)
+    .outerjoin(OH, and_(OH.c.site_id == SITE.c.id, OH.c.weekday == bindparam("weekday")))
     .where(SP.c.code == bindparam("code"))
 )
 _P_INSERT_AUDIT = Prepared(insert(Audit.__table__).values(
@@ -295,14 +295,15 @@ def staff_with_org(conn: Connection, login: str) -> Row | None:
     return rows[0] if rows else None
 
 
-def booking_context(conn: Connection, code: str, day: dt.date | None) -> Sequence[Any]:
-    """What booking a space needs to know, in one statement: the space with its site and the
-    site's opening hours (one row per weekday the site opens, one row with empty hours if it
-    never opens; empty if the space is unknown), and on every row ``restricted_count`` (the
-    space's restriction rows), ``closure_reason`` (the site's closure on local ``day``, None
-    if none or ``day`` is None) and ``any_allocation`` (whether any organisation has an
-    allocation of this kind of space at this site)."""
-    return _P_BOOKING_CONTEXT.rows(conn, {"code": code, "day": day})
+def booking_context(conn: Connection, code: str, day: dt.date) -> Any | None:
+    """What booking a space on local ``day`` needs to know, in one statement (None if the
+    space is unknown): the space with its site; the site's opening hours that weekday
+    (``weekday``, ``opens_min``, ``closes_min``; None if it does not open then); its closure
+    that day (``closure_reason``; None if none); ``restricted_count`` (the space's
+    restriction rows); and ``any_allocation`` (whether any organisation has an allocation of
+    this kind of space at this site)."""
+    rows = _P_BOOKING_CONTEXT.rows(conn, {"code": code, "day": day, "weekday": day.weekday()})
+    return rows[0] if rows else None
 
 
 def restrictions(conn: Connection, space_ids: Iterable[int]) -> dict[int, frozenset[str]]:
