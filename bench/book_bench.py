@@ -82,8 +82,10 @@ class Raw:
                            "site.tz FROM space sp JOIN site ON site.id = sp.site_id "
                            "WHERE sp.code = ?", (space,)).fetchone()
             hours = c.execute("SELECT weekday, opens_min, closes_min FROM opening_hours "
-                              "WHERE site_id = ?", (sp[1],)).fetchall()
-            closed = c.execute("SELECT day FROM closure WHERE site_id = ?", (sp[1],)).fetchall()
+                              "WHERE site_id = ? AND weekday = ?",
+                              (sp[1], day.weekday())).fetchall()
+            closed = c.execute("SELECT reason FROM closure WHERE site_id = ? AND day = ?",
+                               (sp[1], day.isoformat())).fetchall()
             restricted = c.execute("SELECT org_id FROM space_restriction WHERE space_id = ?",
                                    (sp[0],)).fetchall()
             assert hours and not closed and not restricted and sp[4]
@@ -109,16 +111,25 @@ class Raw:
             raise
 
 
-def count_queries(app) -> list[int]:  # type: ignore[no-untyped-def]
+def count_queries(app, raw: Raw) -> tuple[list[int], list[int]]:  # type: ignore[no-untyped-def]
+    """Statements SQLite itself runs (BEGIN and COMMIT included) on each side, whichever way
+    they are issued (SQLAlchemy or its DBAPI cursor)."""
     from sqlalchemy import event
 
-    counter = [0]
+    app_count, raw_count = [0], [0]
 
-    @event.listens_for(app.engine, "before_cursor_execute")
-    def _count(*_a):  # type: ignore[no-untyped-def]
-        counter[0] += 1
+    def _app(_sql: str) -> None:
+        app_count[0] += 1
 
-    return counter
+    def _raw(_sql: str) -> None:
+        raw_count[0] += 1
+
+    @event.listens_for(app.engine, "checkout")
+    def _trace(dbapi_conn, *_a):  # type: ignore[no-untyped-def]
+        dbapi_conn.set_trace_callback(_app)
+
+    raw.con.set_trace_callback(_raw)
+    return app_count, raw_count
 
 
 def run(path: Path, n: int, rounds: int, seed: int) -> None:
@@ -126,7 +137,7 @@ def run(path: Path, n: int, rounds: int, seed: int) -> None:
 
     app = Cospace.open(f"sqlite:///{path}", "desk", bench_clock)
     raw = Raw(path)
-    queries = count_queries(app)
+    queries, raw_queries = count_queries(app, raw)
     warm = 20
     pairs = free_pairs(path, rounds * (n + warm) * 2, seed)
     total = sqlite3.connect(path).execute("SELECT count(*) FROM booking").fetchone()[0]
@@ -137,7 +148,7 @@ def run(path: Path, n: int, rounds: int, seed: int) -> None:
         raw_t: list[float] = []
         app_c: list[float] = []
         raw_c: list[float] = []
-        q0 = queries[0]
+        q0, r0 = queries[0], raw_queries[0]
         for i in range(n + warm):
             space_a, day_a = pairs.pop()
             space_b, day_b = pairs.pop()
@@ -153,6 +164,7 @@ def run(path: Path, n: int, rounds: int, seed: int) -> None:
                 app_c.append((c1 - c0) * 1000)
                 raw_c.append((c2 - c1) * 1000)
         per_booking = (queries[0] - q0) / (n + warm)
+        raw_per_booking = (raw_queries[0] - r0) / (n + warm)
         a, b = statistics.median(app_t), statistics.median(raw_t)
         ca, cb = statistics.median(app_c), statistics.median(raw_c)
         medians.append((a, b, ca, cb))
@@ -160,8 +172,8 @@ def run(path: Path, n: int, rounds: int, seed: int) -> None:
         p90b = statistics.quantiles(raw_t, n=10)[-1]
         print(f"round {r + 1}: Cospace.book median {a:.3f} ms (p90 {p90a:.3f}), "
               f"raw sqlite3 median {b:.3f} ms (p90 {p90b:.3f}), ratio {a / b:.2f}x, "
-              f"{per_booking:.1f} SQL statements per Cospace.book; CPU time median "
-              f"{ca:.3f} vs {cb:.3f} ms, ratio {ca / cb:.2f}x")
+              f"SQL statements per booking {per_booking:.1f} vs {raw_per_booking:.1f}; "
+              f"CPU time median {ca:.3f} vs {cb:.3f} ms, ratio {ca / cb:.2f}x")
     a = statistics.median(m[0] for m in medians)
     b = statistics.median(m[1] for m in medians)
     ca = statistics.median(m[2] for m in medians)

@@ -46,9 +46,12 @@ from booking.timeutil import (
     human_span,
     human_time_span,
     parse_end,
+    parse_end_utc,
     parse_hours,
     parse_local,
+    parse_local_utc,
     to_local,
+    typed_day,
     utc,
 )
 from db import queries as q
@@ -297,7 +300,12 @@ class Cospace:
             with write_tx(self.engine) as conn:
                 actor, own_org = self._actor_and_org(conn)
                 permissions.require_known(actor)
-                space, site = self._space_and_site(conn, space_code)
+                day = typed_day(start) if isinstance(start, str) else None
+                if day is not None:  # typed: the start's local day is known before reading
+                    space, site, any_allocation = self._booking_context(conn, space_code, day)
+                else:
+                    space, site = self._space_and_site(conn, space_code)
+                    any_allocation = True
                 start_at, end_at = self._times(start, end, site.tz)
                 org_info_ = own_org if org is None and own_org else self._org(conn, org, actor)
                 permissions.require_booking_action(actor, "book", org_info_.id, org_info_.code)
@@ -307,9 +315,11 @@ class Cospace:
                     attendees=attendees, confidential=confidential, now=now,
                 )
                 self._refuse_clash(conn, space, site, start_at, end_at)
+                # Nobody holds an allocation of this kind here (read in this transaction):
+                # allocations.enforce would find none and return [].
                 overridden = allocations.enforce(
                     conn, actor=actor, org=org_info_, site=site, kind=space.kind,
-                    intervals=[(start_at, end_at)], override=override)
+                    intervals=[(start_at, end_at)], override=override) if any_allocation else []
                 values = dict(
                     space_id=space.id, org_id=org_info_.id, booked_by_id=actor.staff_id,
                     start_at=start_at, end_at=end_at, status="confirmed",
@@ -367,8 +377,31 @@ class Cospace:
         )
         return space, site
 
+    def _booking_context(self, conn: Connection, code: str,
+                         day: dt.date) -> tuple[SpaceInfo, SiteInfo, bool]:
+        """``_space_and_site`` in one statement for booking on local ``day``: the site's
+        opening hours and closures of that day only (all that the rules look at), and whether
+        anyone has an allocation of this kind of space at this site."""
+        r = q.booking_context(conn, code, day)
+        if r is None:
+            raise NotFound(f"There is no space '{code}'.")
+        restricted = (q.restrictions(conn, [r.id]).get(r.id, frozenset())
+                      if r.restricted_count else frozenset())
+        space = space_info(r, restricted)
+        site = SiteInfo(
+            id=r.site_id, code=r.site_code, name=r.site_name, tz=r.tz,
+            holiday_region=r.holiday_region,
+            hours={} if r.weekday is None else {r.weekday: (r.opens_min, r.closes_min)},
+            closures={} if r.closure_reason is None else {day: r.closure_reason},
+            release_after_minutes=r.release_after_minutes,
+        )
+        return space, site, bool(r.any_allocation)
+
     def _times(self, start: str | dt.datetime, end: str | dt.datetime,
                tz: str) -> tuple[dt.datetime, dt.datetime]:
+        if isinstance(start, str) and isinstance(end, str):  # typed: no pendulum needed
+            start_at = parse_local_utc(start, tz)
+            return start_at, parse_end_utc(end, start_at, tz)
         s = parse_local(start, tz) if isinstance(start, str) else pendulum.instance(start)
         e = parse_end(end, s, tz) if isinstance(end, str) else pendulum.instance(end)
         return utc(s), utc(e)
