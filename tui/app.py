@@ -198,6 +198,20 @@ class CospaceApp(App[int]):
         self.push_screen(ConfirmModal(f"Cancel {what}?", yes="Cancel it"), answer)
 
     @work(thread=True, group="change", exit_on_error=False)
+    def cancel_together(self, booking_ids: list[int]) -> None:
+        """Cancel several bookings in one transaction: all of them, or none."""
+        from booking.bulk import cancel_many
+
+        try:
+            views = cancel_many(self.cospace, booking_ids)
+        except CospaceError as exc:
+            self.call_from_thread(self.notify, f"Nothing was cancelled. {exc.message}",
+                                  severity="error", timeout=10)
+            return
+        self.call_from_thread(self.notify, f"Cancelled {len(views)} bookings together.")
+        self.call_from_thread(self.refresh_views)
+
+    @work(thread=True, group="change", exit_on_error=False)
     def cancel_in_series(self, booking_id: int, scope: str) -> None:
         """Cancel one date of a series, it and the following ones, or all of them."""
         from booking.series import cancel_series

@@ -422,3 +422,31 @@ async def test_book_and_clash_on_each_backend(any_app: Cospace) -> None:
     ir1 = sorted((b.org, b.purpose) for b in desk.day_bookings("NGT", MONDAY)
                  if b.space == "IR1")
     assert ir1 == [("JCP", "Review"), ("NCS", None)]
+
+
+@sync
+async def test_my_bookings_mark_several_and_cancel_together(app: Cospace) -> None:
+    ncs = as_user(app, "ncs")
+    first = ncs.book("D01", "2026-11-24 09:00", "12:00")
+    second = ncs.book("D02", "2026-11-25 09:00", "12:00")
+    third = ncs.book("IR2", "2026-11-26 14:00", "15:00")
+    tui = make_app(ncs, poll=False)
+    async with tui.run_test(size=SIZE) as pilot:
+        await board_ready(pilot)
+        await pilot.press("m")
+        table = tui.screen.query_one(DataTable)
+        await until(pilot, lambda: table.row_count == 3)
+        await pilot.press("C")  # nothing marked: nothing happens
+        await settle(pilot)
+        assert not isinstance(tui.screen, ConfirmModal)
+        await pilot.press("space", "space")  # marks the first two rows
+        await settle(pilot)
+        assert str(table.get_row_at(0)[0]).startswith("●")
+        assert str(table.get_row_at(1)[0]).startswith("●")
+        await pilot.press("C")
+        await until(pilot, lambda: isinstance(tui.screen, ConfirmModal))
+        await pilot.press("y")
+        await until(pilot, lambda: ncs.get(second.id).status == "cancelled")
+        await until(pilot, lambda: table.row_count == 1)
+    assert ncs.get(first.id).status == "cancelled"
+    assert ncs.get(third.id).status == "confirmed"

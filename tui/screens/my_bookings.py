@@ -24,6 +24,8 @@ class MyBookingsScreen(Screen[None]):
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("c", "cancel", "Cancel"),
+        Binding("space", "mark", "Mark", key_display="␣"),
+        Binding("C", "cancel_marked", "Cancel ●", key_display="C"),
         Binding("h", "history", "History"),
         Binding("enter", "on_board", "On board"),
         Binding("escape", "app.switch_mode('board')", "Board"),
@@ -33,6 +35,8 @@ class MyBookingsScreen(Screen[None]):
         super().__init__(id="mine-screen")
         self.all: list[BookingView] = []
         self.shown: list[BookingView] = []
+        #: bookings marked to cancel together
+        self.marked: set[int] = set()
 
     @property
     def cospace_app(self) -> CospaceApp:
@@ -75,6 +79,7 @@ class MyBookingsScreen(Screen[None]):
 
     def show(self, rows: list[BookingView], note: str) -> None:
         self.all = rows
+        self.marked &= {b.id for b in rows}
         self.query_one("#mine-title", Static).update(f"[b]My bookings[/b]  {note}  "
                                                      f"({len(rows)})")
         self.apply_filter()
@@ -92,7 +97,8 @@ class MyBookingsScreen(Screen[None]):
         row = table.cursor_row
         table.clear()
         table.add_rows(
-            (str(b.id), f"{to_local(b.start, b.tz):ddd D MMM}",
+            (("● " if b.id in self.marked else "") + str(b.id),
+             f"{to_local(b.start, b.tz):ddd D MMM}",
              human_time_span(b.start, b.end, b.tz), b.space, STATUS_WORDS.get(b.status, b.status),
              "" if b.attendees is None else str(b.attendees), b.purpose or "")
             for b in self.shown
@@ -124,6 +130,37 @@ class MyBookingsScreen(Screen[None]):
         b = self.current()
         if b is not None:
             self.cospace_app.show_on_board(b)
+
+    def action_mark(self) -> None:
+        """Mark or unmark the booking at the cursor, to cancel several together."""
+        b = self.current()
+        if b is None:
+            return
+        self.marked ^= {b.id}
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        self.apply_filter()
+        table.move_cursor(row=min(row + 1, len(self.shown) - 1))
+
+    def action_cancel_marked(self) -> None:
+        """Cancel every marked booking together, after one confirmation; all or nothing."""
+        chosen = [b for b in self.all if b.id in self.marked]
+        if not chosen:
+            self.notify("Mark bookings with the space bar first, then press C.")
+            return
+        from tui.screens.dialogs import ConfirmModal
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                # marks stay until the list reloads: cancelled rows leave it, and after a
+                # refusal (nothing cancelled) the user can unmark the one in the way
+                self.cospace_app.cancel_together([b.id for b in chosen])
+
+        listing = ", ".join(f"#{b.id} {b.space} {to_local(b.start, b.tz):ddd D MMM HH:mm}"
+                            for b in chosen[:6]) + (" …" if len(chosen) > 6 else "")
+        self.app.push_screen(ConfirmModal(
+            f"Cancel these {len(chosen)} bookings together? {listing}",
+            yes=f"Cancel {len(chosen)}"), answer)
 
     def action_cancel(self) -> None:
         b = self.current()
