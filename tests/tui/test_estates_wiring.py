@@ -26,6 +26,7 @@ async def test_reports_and_admin_open_by_key_and_close_with_escape(app: Cospace)
         await until(pilot, lambda: isinstance(tui.screen, AdminScreen))
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(tui.screen, AdminScreen))
+        assert tui.current_mode == "board" and not isinstance(tui.screen, AdminScreen)
 
 
 @sync

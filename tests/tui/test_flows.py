@@ -378,6 +378,7 @@ async def test_command_palette_offers_screens(app: Cospace) -> None:
         await settle(pilot)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(tui.screen, FindScreen))
+        assert isinstance(tui.screen, FindScreen)
 
 
 @sync

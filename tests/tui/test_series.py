@@ -132,6 +132,7 @@ async def test_plain_booking_keeps_the_yes_no_question(app: Cospace) -> None:
         await settle(pilot)
         await pilot.press("c")
         await until(pilot, lambda: isinstance(tui.screen, ConfirmModal))
+        assert isinstance(tui.screen, ConfirmModal)
 
 
 @sync
