@@ -25,7 +25,9 @@ class Host(App[None]):
 
 def test_reports_screen_shows_heatmap_bars_shortfall_and_exports(app, clock, tmp_path):
     report_store.build(app, clock)
-    asyncio.run(_shows_and_exports(app, tmp_path))
+    files = asyncio.run(_shows_and_exports(app, tmp_path))
+    assert files == [f"cospace-{n}-20261019-20261030.csv"
+                     for n in ("demand", "heatmap", "share", "shortfall")]
 
 
 async def _shows_and_exports(app, tmp_path):  # type: ignore[no-untyped-def]
@@ -47,14 +49,14 @@ async def _shows_and_exports(app, tmp_path):  # type: ignore[no-untyped-def]
         assert "JCP" in share and "12.0 h" in share
         await pilot.press("f2")
         files = sorted(p.name for p in tmp_path.glob("*.csv"))
-        assert files == [f"cospace-{n}-20261019-20261030.csv"
-                         for n in ("demand", "heatmap", "share", "shortfall")]
-        rows = list(csv.DictReader((tmp_path / files[3]).open()))
+        rows = list(csv.DictReader((tmp_path / "cospace-shortfall-20261019-20261030.csv").open()))
         assert rows[0]["kind"] == "workshop" and rows[0]["shortfall_hours"] == "5.5"
+    return files
 
 
 def test_reports_screen_refusal_is_a_notice_not_a_crash(app, clock):
-    asyncio.run(_refusal(app))
+    notices = asyncio.run(_refusal(app))
+    assert any("cannot read usage reports" in n for n in notices)
 
 
 async def _refusal(app):  # type: ignore[no-untyped-def]
@@ -67,4 +69,4 @@ async def _refusal(app):  # type: ignore[no-untyped-def]
         await pilot.pause()
         assert screen.data is None
         assert not screen.query_one("#body").loading
-        assert any("cannot read usage reports" in n.message for n in host._notifications)
+        return [n.message for n in host._notifications]
