@@ -13,7 +13,7 @@ from booking.errors import NotPermitted, RuleViolation
 from cli.main import main
 from db.engine import read_tx
 from db.tables import Audit
-from tests.conftest import as_user
+from tests.conftest import NOW, as_user
 
 WEEK = dict(first=dt.date(2026, 11, 23), last=dt.date(2026, 11, 27))
 
@@ -79,7 +79,8 @@ def test_all_or_nothing_when_one_is_refused(any_app):
     assert len(bulk.cancel_many(desk, [mine[0].id, theirs.id])) == 2
 
 
-def test_cli_bulk_cancel_needs_confirmation(app, sqlite_url, capsys):
+def test_cli_bulk_cancel_needs_confirmation(app, sqlite_url, capsys, monkeypatch):
+    monkeypatch.setenv("COSPACE_NOW", NOW.isoformat())  # the CLI reads the clock; pin it
     mine, later, colleague, theirs = leave_week(app)
     base = ["--db", sqlite_url, "--as", "ncs", "cancel", "--staff", "ncs", "--from",
             "2026-11-23", "--to", "2026-11-27"]

@@ -14,7 +14,7 @@ from booking import allocations, audit, permissions
 from booking.errors import NotPermitted
 from booking.service import Cospace
 from cli.main import main
-from tests.conftest import LONDON, as_user
+from tests.conftest import LONDON, NOW, as_user
 
 UNKNOWN = "is not a cospace user: you can look at the board (busy/free) but nothing else. " \
           "Ask an administrator to add you"
@@ -210,6 +210,7 @@ def test_unknown_login_sees_busy_free_only(app, capsys, sqlite_url):
 
 def test_os_login_and_env_choose_the_actor(app, capsys, sqlite_url, monkeypatch):
     """--as beats COSPACE_USER, which beats the operating-system login."""
+    monkeypatch.setenv("COSPACE_NOW", NOW.isoformat())  # the CLI reads the clock; pin it
     monkeypatch.setenv("COSPACE_USER", "estates")
     code = main(["--db", sqlite_url, "book", "IR1", "2026-11-26 09:00", "10:00", "--org", "NCS"])
     assert code == 1 and "Estates staff cannot book" in capsys.readouterr().err
