@@ -5,10 +5,14 @@
     .venv/bin/python bench/report_bench.py --sites 50 --db postgresql+psycopg://postgres@127.0.0.1:5432/bench
 
 Builds the store with bulk inserts (executemany on SQLite, COPY on PostgreSQL; reused when it
-already holds the same shape), then runs each report for the whole year over every site, three
-times, and prints the median. The baseline is one raw SQL pass over the same bookings (count
-and summed duration) on the same connection, so the ratio says what the reports cost above
-merely reading the rows.
+already holds the same shape), brings the usage summaries up to date (timed: on a new store
+that is building them from scratch), then runs each report for the whole year over every site,
+three times, and prints the median. The baseline is one raw SQL pass over the same bookings
+(count and summed duration) on the same connection, so the ratio says what the reports cost
+above merely reading the rows. ``--direct`` also times each report read straight from the
+bookings (``Reports(use_summaries=False)``, the code before the summaries), in the same run.
+Last, ``--changes`` bookings across the sites change status (as a day of check-ins and
+no-shows would) and the refresh that the next report runs first is timed.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pendulum  # noqa: E402
-from sqlalchemy import func, insert, select, text  # noqa: E402
+from sqlalchemy import bindparam, func, insert, select, text  # noqa: E402
 
+from booking import usage  # noqa: E402
 from booking.reports import REPORT_KINDS, Reports  # noqa: E402
 from booking.rules import opening_window  # noqa: E402
 from booking.service import Cospace  # noqa: E402
@@ -185,10 +190,19 @@ def main() -> None:
     ap.add_argument("--db", default=None, help="default: a SQLite file in /tmp")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--only", default=None, help="comma-separated report kinds")
+    ap.add_argument("--direct", action="store_true",
+                    help="also time each report read straight from the bookings")
+    ap.add_argument("--changes", type=int, default=500,
+                    help="bookings changed before the timed incremental refresh")
     args = ap.parse_args()
     url = args.db or f"sqlite:////tmp/cospace_report_bench_{args.sites}.db"
     app = build(url, args.sites)
+    t = time.perf_counter()
+    days = usage.refresh(app.engine)
+    print(f"usage summaries brought up to date: {days:,} site days in "
+          f"{time.perf_counter() - t:.1f} s")
     reports = Reports(app)
+    direct = Reports(app, use_summaries=False)
     cases = [(k, None) for k in REPORT_KINDS] + [
         ("utilisation", "weekday,hour"), ("utilisation", "space"), ("share", "org,kind"),
         ("attendance", "org,kind,month")]
@@ -198,19 +212,57 @@ def main() -> None:
     backend = app.engine.dialect.name
     print(f"\n{backend}, {args.sites} site(s), {YEAR_START} to {YEAR_END}; "
           f"baseline raw scan {base:.3f} s")
-    print(f"{'report':<14} {'by':<18} {'median s':>9} {'x baseline':>10} {'rows':>6}")
-    for kind, by in cases:
+    head = f"{'report':<14} {'by':<18} {'median s':>9} {'x baseline':>10} {'rows':>6}"
+    if args.direct:
+        head += f" {'direct s':>9} {'direct/summ':>11}"
+    print(head)
+
+    def timed(r: Reports, kind: str, by: str | None) -> tuple[float, int]:
         times = []
         rows = 0
         for _ in range(args.runs):
             t = time.perf_counter()
-            rep = reports.run(kind, sites=None, start=YEAR_START, end=YEAR_END, by=by,
-                              rates={"interview": 12.5, "desk": 4} if kind == "share" else None)
+            rep = r.run(kind, sites=None, start=YEAR_START, end=YEAR_END, by=by,
+                        rates={"interview": 12.5, "desk": 4} if kind == "share" else None)
             times.append(time.perf_counter() - t)
             rows = len(rep.rows)
-        med = statistics.median(times)
-        print(f"{kind:<14} {by or '(default)':<18} {med:>9.3f} {med / base:>10.1f} {rows:>6}",
-              flush=True)
+        return statistics.median(times), rows
+
+    for kind, by in cases:
+        med, rows = timed(reports, kind, by)
+        line = f"{kind:<14} {by or '(default)':<18} {med:>9.3f} {med / base:>10.1f} {rows:>6}"
+        if args.direct:
+            dmed, drows = timed(direct, kind, by)
+            assert drows == rows, (kind, by, drows, rows)
+            line += f" {dmed:>9.3f} {dmed / med:>10.1f}x"
+        print(line, flush=True)
+    if args.changes:
+        changed = change_statuses(app, args.changes)
+        t = time.perf_counter()
+        days = usage.refresh(app.engine)
+        took = time.perf_counter() - t
+        t = time.perf_counter()
+        reports.run("utilisation", sites=None, start=YEAR_START, end=YEAR_END)
+        print(f"\nafter {changed} bookings changed status: refresh {took:.3f} s "
+              f"({days} site days), then utilisation {time.perf_counter() - t:.3f} s")
+
+
+def change_statuses(app: Cospace, n: int, seed: int = 11) -> int:
+    """Flip the status of ``n`` random bookings of the last fortnight (no-show <-> checked
+    in), as a fortnight of the front desk's marking would; the triggers mark their days."""
+    lo = fmt(utc_midnight(YEAR_END - dt.timedelta(days=13), "Europe/London"),
+             app.engine.dialect.name == "postgresql")
+    with read_tx(app.engine) as conn:
+        ids = [r[0] for r in conn.execute(text(
+            "SELECT id FROM booking WHERE start_at >= :lo AND status IN "
+            "('checked_in', 'no_show')"), {"lo": lo})]
+    pick = random.Random(seed).sample(ids, min(n, len(ids)))
+    with write_tx(app.engine) as conn:
+        conn.execute(text(
+            "UPDATE booking SET status = CASE status WHEN 'no_show' THEN 'checked_in' "
+            "ELSE 'no_show' END WHERE id IN :ids").bindparams(
+                bindparam("ids", expanding=True)), {"ids": pick})
+    return len(pick)
 
 
 if __name__ == "__main__":

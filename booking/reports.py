@@ -49,12 +49,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from booking import permissions
+from booking import permissions, usage
 from booking.errors import InvalidInput, NotFound
-from booking.models import KINDS, SiteInfo
+from booking.models import KINDS, MAX_BOOKING_MINUTES, SiteInfo
 from booking.rules import opening_window
-from booking.timeutil import day_bounds, utc
+from booking.timeutil import day_bounds, utc, wall
 from db import report_queries as rq
+from db import usage_queries as uq
 from db.engine import read_tx
 
 REPORT_KINDS = ("utilisation", "occupancy", "demand", "attendance", "share", "shortfall")
@@ -226,34 +227,39 @@ def _elapsed(day: dt.date, opens: int, closes: int, zone: ZoneInfo) -> float:
     return (instant(closes) - instant(opens)).total_seconds() / 60
 
 
-def sweep(events: list[tuple[Any, int]], cap: int, bounds: Sequence[Any] = (),
+def sweep(events: list[tuple[int, int]], cap: int, bounds: Sequence[int] = (),
           days: Sequence[dt.date] = ()) -> list[tuple[dt.date | None, int, float]]:
     """Peak and saturated minutes of one site's spaces of one kind.
 
-    ``events`` are (time, +1) at each booking's start and (time, -1) at its end; sorted with
-    ends before starts at the same moment (half-open: 09:00-10:00 and 10:00-11:00 never
-    overlap), the running count is the number of spaces booked until the next event. The peak
-    is capped at ``cap`` (a space booked again after a release would count twice); saturated
-    time is when the count reaches ``cap``. With ``bounds`` (the UTC starts of ``days``) the
-    figures are per local day, a saturated stretch counted on the day it starts.
-    Returns (day or None, peak, saturated minutes).
+    ``events`` are (time, +1) at each booking's start and (time, -1) at its end, in epoch
+    seconds; sorted with ends before starts at the same moment (half-open: 09:00-10:00 and
+    10:00-11:00 never overlap), the running count is the number of spaces booked until the
+    next event. The peak is capped at ``cap`` (a space booked again after a release would
+    count twice); saturated time is when the count reaches ``cap``. With ``bounds`` (the UTC
+    starts of ``days`` and the end of the last) the figures are per local day, a stretch cut
+    at each midnight. Returns (day or None, peak, saturated minutes).
     """
     events.sort()
     per_day: dict[dt.date | None, list[float]] = {}
     n = 0
-    sat_from: Any = None
-    sat_day: dt.date | None = None
-    for t, d in events:
-        n += d
-        day = days[bisect_right(bounds, t) - 1] if bounds else None
-        acc = per_day.setdefault(day, [0, 0.0])
-        if n > acc[0]:
-            acc[0] = min(n, cap)
-        if sat_from is None and n >= cap:
-            sat_from, sat_day = t, day
-        elif sat_from is not None and n < cap:
-            per_day.setdefault(sat_day, [0, 0.0])[1] += rq.driver_minutes(sat_from, t)
-            sat_from = None
+    prev: int | None = None
+    for t, step in events:
+        if prev is not None and t > prev and n > 0:
+            a = prev
+            while a < t:  # the stretch [a, t) with n spaces booked
+                day: dt.date | None = None
+                b = t
+                if bounds:
+                    i = bisect_right(bounds, a) - 1
+                    day = days[i]
+                    b = min(t, bounds[i + 1])
+                acc = per_day.setdefault(day, [0, 0.0])
+                acc[0] = max(acc[0], min(n, cap))
+                if n >= cap:
+                    acc[1] += (b - a) / 60.0
+                a = b
+        n += step
+        prev = t
     return [(day, int(v[0]), v[1]) for day, v in per_day.items()]
 
 
@@ -275,7 +281,8 @@ class _Keys:
 
     def key(self, *, site_id: int, kind: str, space_id: int | None = None,
             org_id: int | None = None, day: dt.date | None = None, hour: int | None = None,
-            weekday: int | None = None, without_org: bool = False) -> tuple:
+            weekday: int | None = None, week: str | None = None, month: str | None = None,
+            without_org: bool = False) -> tuple:
         out: list[Any] = []
         for f in self.by:
             if f == "site":
@@ -291,9 +298,9 @@ class _Keys:
             elif f == "hour":
                 out.append(hour)
             elif f == "week":
-                out.append(_week(day) if day else None)
+                out.append(_week(day) if day else week)
             elif f == "month":
-                out.append(f"{day.year:04d}-{day.month:02d}" if day else None)
+                out.append(f"{day.year:04d}-{day.month:02d}" if day else month)
         return tuple(out)
 
     def strip_org(self, key: tuple) -> tuple:
@@ -326,12 +333,45 @@ def _frac(a: float, b: float) -> float:
     return round(a / b, 4) if b > 0 else 0.0
 
 
+_STATUS_NAMES = {"checked_in": ("checked_in", "checked_in_min"),
+                 "no_show": ("no_shows", "no_show_min"),
+                 "released": ("released", "released_min"),
+                 "confirmed": ("unmarked", "unmarked_min")}
+
+
+def _add(acc: dict[str, float], status: str, kind: str, count: int, minutes: float,
+         rates: dict[str, float] | None) -> None:
+    count_name, min_name = _STATUS_NAMES.get(status, ("other", "other_min"))
+    acc["booked_min"] += minutes
+    acc[min_name] += minutes
+    if count:
+        acc["bookings"] += count
+        acc[count_name] += count
+    if rates:
+        acc["charge"] += minutes / 60.0 * rates.get(kind, 0.0)
+
+
+def summary_table(by: Sequence[str]) -> str | None:
+    """The usage summary (:mod:`booking.usage`) that holds grouping ``by``, or None when
+    only the bookings themselves do (space with organisation or hour; organisation with
+    hour)."""
+    fields = set(by)
+    if "space" in fields:
+        return None if fields & {"org", "hour"} else "usage_space"
+    if "hour" in fields:
+        return None if "org" in fields else "usage_hour"
+    return "usage_day"
+
+
 # --------------------------------------------------------------------------- the use case
 class Reports:
     """The report use cases over one :class:`~booking.service.Cospace`."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, use_summaries: bool = True) -> None:
         self.app = app
+        #: False reads every booking directly (the reference the summaries are tested
+        #: against); True reads the usage summaries wherever they hold the grouping.
+        self.use_summaries = use_summaries
 
     def run(self, kind: str, *, sites: Sequence[str] | None, start: dt.date, end: dt.date,
             by: str | Sequence[str] | None = None, rates: dict[str, float] | None = None,
@@ -376,6 +416,8 @@ class Reports:
                 raise NotFound("There are no sites to report on yet.")
             spaces = list(rq.report_spaces(conn, [s.id for s in sites]))
             orgs = rq.org_codes(conn)
+        if self.use_summaries:
+            usage.refresh(self.app.engine, [s.id for s in sites])
         by_tz: dict[str, list[SiteInfo]] = defaultdict(list)
         for s in sites:
             by_tz[s.tz].append(s)
@@ -417,40 +459,88 @@ class Reports:
                 ) -> dict[tuple, dict[str, float]]:
         """Per grouping key: bookings and minutes in all (``bookings``, ``booked_min``) and by
         status (``checked_in``/``checked_in_min``, ``no_shows``/``no_show_min``,
-        ``released``/``released_min``, ``unmarked``), and ``charge`` when rates are given."""
+        ``released``/``released_min``, ``unmarked``), and ``charge`` when rates are given.
+
+        A booking counts (``bookings``) once, where it starts, or at the period's start if it
+        began before. With ``started_before`` only bookings that started before then are
+        counted, and only the counts are filled (attendance).
+        """
         sums: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        split = kw.get("split_hours", True)
-        by_day = any(f in keys.by for f in ("week", "month"))
-        names = {"checked_in": ("checked_in", "checked_in_min"),
-                 "no_show": ("no_shows", "no_show_min"),
-                 "released": ("released", "released_min"),
-                 "confirmed": ("unmarked", "unmarked_min")}
-        rates = kw.get("rates") or {}
-        for window in scope.windows:
-            for r in rq.booked(conn, window, by_space="space" in keys.by,
-                               by_org="org" in keys.by, by_day=by_day,
-                               by_weekday="weekday" in keys.by, by_hour=keys.need_hour,
-                               split_hours=split, started_before=kw.get("started_before"),
-                               kind=scope.kind):
-                if keys.need_hour and split:
-                    pieces = rq.split_by_hour(r["sm"], r["dur"], r["minutes"])
-                else:
-                    pieces = [(r.get("hour"), r["minutes"])]
-                count_hour = pieces[0][0]
-                for hour, minutes in pieces:
-                    k = keys.key(site_id=r["site_id"], kind=r["kind"],
-                                 space_id=r.get("space_id"), org_id=r.get("org_id"),
-                                 day=r.get("day"), weekday=r.get("wd"), hour=hour)
-                    acc = sums[k]
-                    acc["booked_min"] += minutes
-                    count_name, min_name = names.get(r["status"], ("other", "other_min"))
-                    acc[min_name] += minutes
-                    if hour == count_hour:  # a booking counts once, where it starts
-                        acc["bookings"] += r["bookings"]
-                        acc[count_name] += r["bookings"]
-                    if rates:
-                        acc["charge"] += minutes / 60.0 * rates.get(r["kind"], 0.0)
+        table = summary_table(keys.by) if self.use_summaries else None
+        if table is None:
+            self._booked_directly(conn, scope, keys, sums, **kw)
+        else:
+            self._booked_from_summary(conn, scope, keys, sums, table, **kw)
         return sums
+
+    def _booked_from_summary(self, conn: Any, scope: _Scope, keys: _Keys,
+                             sums: dict[tuple, dict[str, float]], table: str, *,
+                             started_before: dt.datetime | None = None,
+                             rates: dict[str, float] | None = None, **_kw: Any) -> None:
+        group = ["site_id", "kind", "status"]
+        group += [c for f, c in (("space", "space_id"), ("org", "org_id"), ("weekday", "weekday"),
+                                 ("week", "week"), ("month", "month"), ("hour", "hour"))
+                  if f in keys.by]
+        for window in scope.windows:
+            today = None
+            if started_before is not None:
+                today = wall(started_before, window.tz).date()
+            for r in uq.summed(conn, table, window.site_ids, scope.start, scope.end, group,
+                               kind=scope.kind, before=today):
+                k = keys.key(site_id=r["site_id"], kind=r["kind"], space_id=r.get("space_id"),
+                             org_id=r.get("org_id"), weekday=r.get("weekday"),
+                             week=r.get("week"), month=r.get("month"), hour=r.get("hour"))
+                _add(sums[k], r["status"], r["kind"], r["bookings"], r["minutes"], rates)
+            # Counted outside the summaries, which count a booking on the day it starts:
+            # bookings already under way as the period begins count at its start ...
+            until = window.lo if started_before is None else min(window.lo, started_before)
+            begin = wall(window.lo, window.tz)
+            for b in uq.bookings_starting(conn, window.site_ids,
+                                          window.lo - dt.timedelta(minutes=MAX_BOOKING_MINUTES),
+                                          until, ending_after=window.lo, kind=scope.kind):
+                k = keys.key(site_id=b.site_id, kind=b.kind, space_id=b.space_id,
+                             org_id=b.org_id, day=begin.date(), hour=begin.hour)
+                _add(sums[k], b.status, b.kind, 1, 0.0, None)
+            # ... and, for attendance, today's bookings that have started.
+            if started_before is not None and today is not None and \
+                    scope.start <= today <= scope.end:
+                t0 = max(window.lo, utc(day_bounds(today, window.tz)[0]))
+                for b in uq.bookings_starting(conn, window.site_ids, t0,
+                                              min(window.hi, started_before), kind=scope.kind):
+                    at = wall(b.start_at, window.tz)
+                    k = keys.key(site_id=b.site_id, kind=b.kind, space_id=b.space_id,
+                                 org_id=b.org_id, day=at.date(), hour=at.hour)
+                    _add(sums[k], b.status, b.kind, 1, 0.0, None)
+
+    def _booked_directly(self, conn: Any, scope: _Scope, keys: _Keys,
+                         sums: dict[tuple, dict[str, float]], *,
+                         started_before: dt.datetime | None = None,
+                         rates: dict[str, float] | None = None, **_kw: Any) -> None:
+        """:meth:`_booked` from the bookings themselves: the groupings no summary holds
+        (space with organisation or hour, organisation with hour) and the reference the
+        summaries are tested against. Each booking is cut at local hours and midnights as
+        the summaries cut it (:func:`booking.usage.hour_pieces`)."""
+        timed = any(f in keys.by for f in ("weekday", "week", "month", "hour"))
+        for window in scope.windows:
+            clock = None
+            if timed:
+                lo, hi = int(window.lo.timestamp()), int(window.hi.timestamp())
+                clock = usage.LocalClock(window.tz, lo - 2 * 86400, hi + 2 * 86400)
+            for r in rq.booked_spans(conn, window, by_space="space" in keys.by,
+                                     by_org="org" in keys.by, started_before=started_before,
+                                     kind=scope.kind):
+                n = int(r["bookings"])
+                common = dict(site_id=r["site_id"], kind=r["kind"],
+                              space_id=r.get("space_id"), org_id=r.get("org_id"))
+                if clock is None:
+                    _add(sums[keys.key(**common)], r["status"], r["kind"], n,
+                         n * (r["end"] - r["start"]) / 60.0, rates)
+                    continue
+                count = n  # a booking counts once, where it (clipped) starts
+                for dn, hour, minutes in usage.hour_pieces(r["start"], r["end"], clock):
+                    k = keys.key(**common, day=usage.day_of(dn), hour=hour)
+                    _add(sums[k], r["status"], r["kind"], count, n * minutes, rates)
+                    count = 0
 
     def _utilisation(self, conn: Any, scope: _Scope, keys: _Keys, _rates: Any
                      ) -> list[dict[str, Any]]:
@@ -484,17 +574,32 @@ class Reports:
                 acc = out.setdefault(k, {"spaces": n, "open_min": 0.0, "peak": 0,
                                          "saturated_min": 0.0})
                 acc["open_min"] += minutes
+        if self.use_summaries:
+            group = [f for f in ("weekday", "week", "month") if f in keys.by]
+            for window in scope.windows:
+                caps = {k: n for k, n in spaces.items() if k[0] in window.site_ids and n}
+                for r in uq.levels(conn, window.site_ids, scope.start, scope.end, caps, group,
+                                   kind=scope.kind):
+                    cap = caps[(r["site_id"], r["kind"])]
+                    k = keys.key(site_id=r["site_id"], kind=r["kind"], weekday=r.get("weekday"),
+                                 week=r.get("week"), month=r.get("month"))
+                    acc = out.setdefault(k, {"spaces": cap, "open_min": 0.0, "peak": 0,
+                                             "saturated_min": 0.0})
+                    acc["peak"] = max(acc["peak"], min(r["peak"], cap))
+                    acc["saturated_min"] += r["saturated"]
+            return out
         for window in scope.windows:
             rows = rq.intervals(conn, window, kind=scope.kind)
             if not rows:
                 continue
-            bounds: list[Any] = []
+            bounds: list[int] = []
             days: list[dt.date] = []
             if keys.need_day:
                 for day in _days(scope.start, scope.end):
-                    bounds.append(rq.as_driver_time(conn, utc(day_bounds(day, window.tz)[0])))
+                    bounds.append(int(day_bounds(day, window.tz)[0].timestamp()))
                     days.append(day)
-            groups: dict[tuple[int, str], list[tuple[Any, int]]] = defaultdict(list)
+                bounds.append(int(window.hi.timestamp()))
+            groups: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
             for site_id, kind, start, end in rows:
                 events = groups[(site_id, kind)]
                 events.append((start, 1))
@@ -541,11 +646,13 @@ class Reports:
 
     def _attendance(self, conn: Any, scope: _Scope, keys: _Keys, _rates: Any
                     ) -> list[dict[str, Any]]:
-        sums = self._booked(conn, scope, keys, split_hours=False, started_before=scope.now)
+        sums = self._booked(conn, scope, keys, started_before=scope.now)
         rows = []
         for k in sorted(sums, key=_sort_key):
             s = sums[k]
             n = int(s["bookings"])
+            if n == 0:  # only the later hours of bookings counted elsewhere
+                continue
             rows.append({**keys.fields(k), "bookings": n, "checked_in": int(s["checked_in"]),
                          "no_shows": int(s["no_shows"]), "released": int(s["released"]),
                          "unmarked": int(s["unmarked"]),

@@ -167,6 +167,9 @@ class Cospace:
                 f"Cannot create the store at {_safe_url(url)}: {_short(exc)}"
             ) from exc
         app = cls(engine, login, clock)
+        from booking import usage
+
+        usage.refresh(engine)  # after an upgrade: build the usage summaries once, here
         with write_tx(engine) as conn:
             if q.count(conn, Staff) == 0:
                 conn.execute(

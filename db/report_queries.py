@@ -159,57 +159,41 @@ def _scan_hint(s: _Sql) -> str:
     return "+"
 
 
-def local_weekday(s: _Sql, t: str) -> str:
-    """Local weekday of instant ``t``, 0 = Monday."""
+def _epoch(s: _Sql, t: str) -> str:
+    """Instant ``t`` in whole UTC epoch seconds."""
     if s.pg:
-        s.params["tz"] = s.window.tz
-        return f"CAST(EXTRACT(ISODOW FROM ({t} AT TIME ZONE :tz)) AS INTEGER) - 1"
-    return f"((CAST(strftime('%w', {s.local_jd(t)}) AS INTEGER) + 6) % 7)"
+        return f"CAST(FLOOR(EXTRACT(EPOCH FROM {t})) AS BIGINT)"
+    return f"CAST(strftime('%s', {t}) AS INTEGER)"
 
 
-def booked(
+def booked_spans(
     conn: Connection,
     window: Window,
     *,
     by_space: bool = False,
     by_org: bool = False,
-    by_day: bool = False,
-    by_weekday: bool = False,
-    by_hour: bool = False,
-    split_hours: bool = True,
     started_before: dt.datetime | None = None,
     kind: str | None = None,
 ) -> list[dict[str, Any]]:
     """Booked (not cancelled) bookings of the window's sites, clipped to ``[lo, hi)``.
 
-    One row per site, kind, status and the asked-for keys (space, organisation, local day or
-    local weekday, local hour) with ``bookings`` (count) and ``minutes``. By hour with
-    ``split_hours`` the rows are keyed by the local start minute ``sm`` and the length ``dur``
-    (whole minutes) instead, and :func:`split_by_hour` shares each one's minutes among the
-    hours it covers (09:30-11:00 gives 30 min to 9 and 60 to 10); this keeps the GROUP BY
-    small without a join. Without ``split_hours`` a booking counts in the hour it starts.
-    ``started_before`` keeps only bookings that started before then (attendance).
+    One row per site, kind, status, the asked-for keys (space, organisation) and clipped
+    interval (``start``, ``end`` in UTC epoch seconds) with ``bookings``, the number of
+    bookings with exactly those; the domain cuts them at local hours and days
+    (:func:`booking.usage.hour_pieces`). ``started_before`` keeps only bookings that started
+    before then (attendance).
     """
     s = _Sql(conn, window)
     lo, hi = s.ts_param("lo", window.lo), s.ts_param("hi", window.hi)
     cs, ce = s.greatest("b.start_at", lo), s.least("b.end_at", hi)
-    dur = s.minutes_between(cs, ce)
     sel = ["sp.site_id AS site_id", "sp.kind AS kind", "b.status AS status"]
     if by_space:
         sel.append("b.space_id AS space_id")
     if by_org:
         sel.append("b.org_id AS org_id")
-    if by_day:
-        sel.append(f"{s.local_day(cs)} AS day")
-    elif by_weekday:
-        sel.append(f"{local_weekday(s, cs)} AS wd")
-    if by_hour and split_hours:
-        sel.append(f"{s.local_minute(cs)} AS sm")
-        sel.append(f"CAST(round({dur}) AS INTEGER) AS dur")
-    elif by_hour:
-        sel.append(f"CAST({s.local_minute(cs)} / 60 AS INTEGER) AS hour")
+    sel += [f"{_epoch(s, cs)} AS start", f"{_epoch(s, ce)} AS \"end\""]
     n_keys = len(sel)
-    sel += ["COUNT(*) AS bookings", f"SUM({dur}) AS minutes"]
+    sel.append("COUNT(*) AS bookings")
     plus = _scan_hint(s)
     where = ["sp.site_id IN :site_ids", "b.status <> 'cancelled'",
              f"{plus}b.start_at < {hi}", f"{plus}b.end_at > {lo}"]
@@ -220,40 +204,13 @@ def booked(
         where.append("sp.kind = :kind")
     sql = (f"SELECT {', '.join(sel)} FROM booking b JOIN space sp ON sp.id = b.space_id "
            f"WHERE {' AND '.join(where)} GROUP BY {', '.join(str(i + 1) for i in range(n_keys))}")
-    out = []
-    for r in s.run(conn, sql):
-        d = dict(r._mapping)
-        if "day" in d:
-            d["day"] = _day_value(d["day"])
-        d["minutes"] = float(d["minutes"] or 0)
-        d["bookings"] = int(d["bookings"])
-        for k in ("wd", "sm", "dur", "hour"):
-            if k in d:
-                d[k] = int(d[k])
-        out.append(d)
-    return out
-
-
-def split_by_hour(sm: int, dur: int, minutes: float) -> list[tuple[int, float]]:
-    """Share ``minutes`` (``n`` bookings of ``dur`` minutes from local minute ``sm``) among
-    the local hours they cover; the hour of day wraps past midnight."""
-    if dur <= 0:
-        return [(sm // 60 % 24, minutes)]
-    scale = minutes / dur
-    out = []
-    t, end = sm, sm + dur
-    while t < end:
-        nxt = min(end, (t // 60 + 1) * 60)
-        out.append(((t // 60) % 24, (nxt - t) * scale))
-        t = nxt
-    return out
+    return [dict(r._mapping) for r in s.run(conn, sql)]
 
 
 def intervals(conn: Connection, window: Window, *, kind: str | None = None
-              ) -> list[tuple[int, str, Any, Any]]:
+              ) -> list[tuple[int, str, int, int]]:
     """Booked (not cancelled) bookings overlapping the window, clipped to it, as
-    ``(site_id, kind, start, end)``: ISO text on SQLite, epoch seconds on PostgreSQL (both
-    sort in time order; :func:`as_driver_time` puts other instants in the same form).
+    ``(site_id, kind, start, end)`` in UTC epoch seconds.
 
     The occupancy sweep runs over these in Python: measured in bench/, sorting the start and
     end events with SQL window functions cost 5-10 times more than reading the rows.
@@ -266,30 +223,11 @@ def intervals(conn: Connection, window: Window, *, kind: str | None = None
         kind_cond = " AND sp.kind = :kind"
     plus = _scan_hint(s)
     cs, ce = s.greatest("b.start_at", lo), s.least("b.end_at", hi)
-    if s.pg:  # epoch seconds: cheaper to fetch, sort and subtract than aware datetimes
-        cs, ce = (f"CAST(EXTRACT(EPOCH FROM {cs}) AS DOUBLE PRECISION)",
-                  f"CAST(EXTRACT(EPOCH FROM {ce}) AS DOUBLE PRECISION)")
-    sql = (f"SELECT sp.site_id, sp.kind, {cs}, {ce} "
+    sql = (f"SELECT sp.site_id, sp.kind, {_epoch(s, cs)}, {_epoch(s, ce)} "
            f"FROM booking b JOIN space sp ON sp.id = b.space_id WHERE sp.site_id IN :site_ids "
            f"AND b.status <> 'cancelled' AND {plus}b.start_at < {hi} "
            f"AND {plus}b.end_at > {lo}{kind_cond}")
     return [tuple(r) for r in s.run(conn, sql)]  # type: ignore[misc]
-
-
-def as_driver_time(conn: Connection, value: dt.datetime) -> Any:
-    """``value`` as :func:`intervals` returns times, to compare with them."""
-    if conn.dialect.name == "postgresql":
-        return value.timestamp()
-    v = value.astimezone(dt.UTC)
-    return v.strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def driver_minutes(a: Any, b: Any) -> float:
-    """Minutes from ``a`` to ``b``, two values from :func:`intervals`."""
-    if isinstance(a, str):
-        a, b = dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b)
-        return (b - a).total_seconds() / 60.0
-    return (b - a) / 60.0
 
 
 def active_space_counts(conn: Connection, site_ids: Sequence[int]) -> dict[tuple[int, str], int]:

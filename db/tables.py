@@ -8,16 +8,19 @@ Times are UTC (:class:`db.types.UTCDateTime`); the site's time zone turns them i
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -255,3 +258,70 @@ class UnmetDemand(SQLModel, table=True):
     features: str = Field(default="", sa_column=Column(String(500), nullable=False, default=""))
     org_id: int | None = _fk("organisation.id", nullable=True)
     staff_id: int | None = _fk("staff.id", nullable=True)
+
+
+# ------------------------------------------------------------------ usage summaries
+# Derived data for the usage reports (booking/usage.py fills them, db/usage_queries.py reads
+# them): a year of a region reads these small per-site, per-local-day tables instead of
+# millions of bookings. Triggers on ``booking`` (and on the ``space``/``site`` columns that
+# change what a booking counts as) append a mark to ``usage_mark`` in the same transaction as
+# the change; :func:`booking.usage.refresh` recomputes the marked days before a report reads.
+# They hold no facts of their own: dropping their rows and marking everything rebuilds them.
+
+
+class UsageMark(SQLModel, table=True):
+    """A change that the usage summaries have not caught up with yet.
+
+    ``start_at``/``end_at`` give the booking's interval (the days to recompute); NULL means
+    the whole site (``site_id``), and a NULL ``site_id`` every site. Append-only, with no
+    unique key, so concurrent writers never wait on each other to mark.
+    """
+
+    __tablename__ = "usage_mark"
+    __table_args__ = (Index("ix_usage_mark_site", "site_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    start_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True))
+    end_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
+def _usage_table(name: str, keys: list[Column], *, measures: bool = True) -> Table:
+    """A summary keyed by site and local day (plus ``keys``), with the local weekday (0 =
+    Monday), ISO week (``2026-W48``) and month (``2026-11``) of the day stored beside it so
+    that reports group by them in SQL on any backend."""
+    cols = [
+        Column("site_id", Integer, primary_key=True, autoincrement=False),
+        Column("day", Date, primary_key=True),
+        *keys,
+        Column("weekday", Integer, nullable=False),
+        Column("week", String(8), nullable=False),
+        Column("month", String(7), nullable=False),
+        Column("minutes", Float, nullable=False),
+    ]
+    if measures:
+        cols.append(Column("bookings", Integer, nullable=False))
+    return Table(name, SQLModel.metadata, *cols, sqlite_with_rowid=False)
+
+
+def _key(name: str, type_: Any) -> Column:
+    return Column(name, type_, primary_key=True, autoincrement=False)
+
+
+#: Booked minutes and bookings started, per site, local day, kind, organisation and status.
+USAGE_DAY = _usage_table("usage_day", [
+    _key("kind", String(16)), _key("org_id", Integer), _key("status", String(16))])
+#: The same per local hour of the day (minutes shared among the hours a booking covers), without
+#: the organisation: the weekday x hour heatmap.
+USAGE_HOUR = _usage_table("usage_hour", [
+    _key("kind", String(16)), _key("status", String(16)), _key("hour", Integer)])
+#: The same per space, without organisation or hour.
+USAGE_SPACE = _usage_table("usage_space", [
+    _key("space_id", Integer), _key("status", String(16)),
+    Column("kind", String(16), nullable=False)])
+#: Minutes of the local day during which at least ``level`` spaces of the kind were booked
+#: (levels 1 up to that day's peak): peak occupancy and saturated hours for any number of
+#: spaces, so deactivating a space needs no rebuild.
+USAGE_LEVEL = _usage_table("usage_level", [
+    _key("kind", String(16)), _key("level", Integer)], measures=False)

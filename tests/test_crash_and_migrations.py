@@ -173,7 +173,12 @@ def test_first_released_schema_upgrades_without_loss(any_url, clock):
     assert len(before["bookings"]) == len(BOOKINGS_0001)
     engine.dispose()
 
-    app, was_new = Cospace.init(any_url, "someone-else", clock)  # `cospace init` upgrades
+    from booking.errors import NotPermitted
+
+    with pytest.raises(NotPermitted):  # only an administrator upgrades a store with staff
+        Cospace.init(any_url, "someone-else", clock)
+    assert current_revision(make_engine(any_url)) == "0001"
+    app, was_new = Cospace.init(any_url, "admin", clock)  # `cospace init` upgrades
     assert not was_new
     assert current_revision(app.engine) == head_revision()
     with app.engine.connect() as conn:

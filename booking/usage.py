@@ -1,0 +1,343 @@
+"""Usage summaries: what the usage reports read instead of every booking.
+
+For each site and local day the store keeps (``db.tables``):
+
+- ``usage_day``: booked minutes and bookings started, per kind, organisation and status;
+- ``usage_hour``: the same per local hour of the day (a booking's minutes shared among the
+  hours it covers), per kind and status;
+- ``usage_space``: the same per space and status;
+- ``usage_level``: for each kind, the minutes of the day during which at least *n* of its
+  spaces were booked, for every *n* up to the day's peak.
+
+Cancelled bookings are left out; every other status (confirmed, checked in, no-show,
+released) is kept apart, so booked, used and wasted hours and attendance all come from the
+same rows. A booking is cut at local hour boundaries and local midnights, in the site's own
+time zone, so a clock-change day has its 23 or 25 hours and 09:00 is hour 9 all year.
+A booking is counted (``bookings``) in the hour and on the day it starts.
+
+Why: a year of a region is millions of bookings, and working out the local day and hour of
+each, then grouping, is what made the reports slow; the summaries hold one row per site, day
+and key, built once. They are kept right by marks: a trigger on ``booking`` (and on a space's
+site or kind, a site's time zone) appends a ``usage_mark`` in the same transaction as the
+change, and :func:`refresh`, run before every report, recomputes just the marked days. The
+summaries hold nothing that the bookings do not: marking a site rebuilds it from scratch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from booking.models import MAX_BOOKING_MINUTES
+from db import usage_queries as uq
+from db.engine import read_tx, write_tx
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_UTC_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+#: Past this many marked days at one site, rebuilding the whole site is cheaper.
+WHOLE_SITE_DAYS = 120
+
+
+@lru_cache(maxsize=4096)
+def day_labels(day: dt.date) -> tuple[int, str, str]:
+    """(weekday 0 = Monday, ISO week ``2026-W48``, month ``2026-11``) of a local day."""
+    y, w, _ = day.isocalendar()
+    return day.weekday(), f"{y}-W{w:02d}", f"{day.year:04d}-{day.month:02d}"
+
+
+def _epoch(t: dt.datetime) -> int:
+    return int((t - _UTC_EPOCH).total_seconds())
+
+
+class LocalClock:
+    """UTC epoch seconds to the local wall clock of one zone, by table lookup.
+
+    Between two changes of the zone's UTC offset, local time is UTC plus a constant; the
+    changes in ``[lo, hi]`` are found once with :mod:`zoneinfo` (stepping by six hours and
+    bisecting to the second), so each conversion is a bisect and an addition.
+    """
+
+    STEP = 6 * 3600
+
+    def __init__(self, tz: str, lo: int, hi: int) -> None:
+        self.zone = ZoneInfo(tz)
+        self.starts: list[int] = [lo]
+        self.offsets: list[int] = [self._off(lo)]
+        t = lo
+        while t < hi:
+            nxt = min(t + self.STEP, hi)
+            if self._off(nxt) != self.offsets[-1]:
+                a, b = t, nxt  # the change is in (a, b]
+                while b - a > 1:
+                    mid = (a + b) // 2
+                    if self._off(mid) == self.offsets[-1]:
+                        a = mid
+                    else:
+                        b = mid
+                self.starts.append(b)
+                self.offsets.append(self._off(b))
+                t = b
+                continue
+            t = nxt
+
+    def _off(self, t: int) -> int:
+        delta = dt.datetime.fromtimestamp(t, self.zone).utcoffset()
+        return int(delta.total_seconds()) if delta is not None else 0
+
+    def segment(self, t: int) -> tuple[int, int]:
+        """(offset in seconds at ``t``, the instant the offset next changes)."""
+        i = bisect_right(self.starts, t) - 1
+        if i < 0:
+            i = 0
+        nxt = self.starts[i + 1] if i + 1 < len(self.starts) else 1 << 62
+        return self.offsets[i], nxt
+
+    def midnight(self, day: dt.date) -> int:
+        """The UTC instant local ``day`` begins (a midnight the clocks skip: the first
+        instant of the day)."""
+        naive = dt.datetime(day.year, day.month, day.day)
+        return int(naive.replace(tzinfo=self.zone).timestamp())
+
+
+@dataclass
+class DaySummary:
+    """The summary rows of one site over a run of local days, before they are written."""
+
+    day: dict[tuple, list[float]] = field(default_factory=dict)
+    hour: dict[tuple, list[float]] = field(default_factory=dict)
+    space: dict[tuple, list[float]] = field(default_factory=dict)
+    space_kind: dict[int, str] = field(default_factory=dict)
+    #: (day number, kind) -> {spaces booked at once: seconds}
+    exact: dict[tuple[int, str], dict[int, int]] = field(default_factory=dict)
+
+    def rows(self, site_id: int) -> dict[str, list[tuple]]:
+        """Rows per summary table, in the tables' column order."""
+        out: dict[str, list[tuple]] = {name: [] for name in uq.TABLES}
+        for (dn, kind, org, status), (minutes, count) in self.day.items():
+            d = day_of(dn)
+            out["usage_day"].append((site_id, d, kind, org, status, *day_labels(d), minutes,
+                                     int(count)))
+        for (dn, kind, status, hour), (minutes, count) in self.hour.items():
+            d = day_of(dn)
+            out["usage_hour"].append((site_id, d, kind, status, hour, *day_labels(d), minutes,
+                                      int(count)))
+        for (dn, space_id, status), (minutes, count) in self.space.items():
+            d = day_of(dn)
+            out["usage_space"].append((site_id, d, space_id, status, self.space_kind[space_id],
+                                       *day_labels(d), minutes, int(count)))
+        for (dn, kind), exact in self.exact.items():
+            d = day_of(dn)
+            labels = day_labels(d)
+            at_least = 0
+            for n in range(max(exact), 0, -1):
+                at_least += exact.get(n, 0)
+                out["usage_level"].append((site_id, d, kind, n, *labels, at_least / 60.0))
+        return out
+
+
+def hour_pieces(start: int, end: int, clock: LocalClock) -> list[tuple[int, int, float]]:
+    """``[start, end)`` (UTC epoch seconds) cut at every local hour boundary, as (local day
+    number since 1970-01-01, local hour, minutes), in time order.
+
+    Elapsed time, not wall time: on the autumn clock change 00:30-03:00 is 30 minutes of hour
+    0, 60 of the first hour 1, 60 of the second and 60 of hour 2 (3.5 hours in all); in
+    spring 00:30-03:00 is 30 minutes of hour 0 and 60 of hour 2.
+    """
+    out = []
+    off, change = clock.segment(start)
+    t = start
+    while t < end:
+        if t >= change:
+            off, change = clock.segment(t)
+        wall = t + off
+        dn = wall // 86400
+        sec = wall - dn * 86400
+        nxt = t + 3600 - sec % 3600
+        if nxt > end:
+            nxt = end
+        if nxt > change:
+            nxt = change
+        out.append((dn, sec // 3600, (nxt - t) / 60.0))
+        t = nxt
+    return out
+
+
+def day_of(day_number: int) -> dt.date:
+    """The date of a local day number from :func:`hour_pieces`."""
+    return dt.date.fromordinal(day_number + _EPOCH_ORDINAL)
+
+
+def summarise(bookings: Iterable[tuple[int, str, int, str, int, int]], clock: LocalClock,
+              first: dt.date, last: dt.date) -> DaySummary:
+    """The summary of ``bookings`` (``space_id, kind, org_id, status, start, end`` in UTC
+    epoch seconds, none cancelled) over the local days ``first``..``last``.
+
+    Each booking is clipped to those days and cut at every local hour boundary; the booking
+    counts where its start falls, if it falls inside the days. Occupancy sweeps the starts
+    and ends of each kind in time order (an end before a start at the same instant: half-open
+    intervals never overlap), cutting at local midnights.
+    """
+    lo, hi = clock.midnight(first), clock.midnight(last + dt.timedelta(days=1))
+    out = DaySummary()
+    day, hour, space, space_kind = out.day, out.hour, out.space, out.space_kind
+    events: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for space_id, kind, org_id, status, start, end in bookings:
+        s = start if start > lo else lo
+        e = end if end < hi else hi
+        if s >= e:
+            continue
+        space_kind[space_id] = kind
+        ev = events[kind]
+        ev.append((s, 1))
+        ev.append((e, -1))
+        count = 1 if start >= lo else 0
+        for dn, h, minutes in hour_pieces(s, e, clock):
+            for table, key in ((day, (dn, kind, org_id, status)),
+                               (hour, (dn, kind, status, h)),
+                               (space, (dn, space_id, status))):
+                cell = table.get(key)
+                if cell is None:
+                    table[key] = [minutes, count]
+                else:
+                    cell[0] += minutes
+                    cell[1] += count
+            count = 0
+    # Occupancy, cut at each local midnight of the run of days.
+    mids = []
+    d = first
+    while d <= last + dt.timedelta(days=1):
+        mids.append(clock.midnight(d))
+        d += dt.timedelta(days=1)
+    first_dn = first.toordinal() - _EPOCH_ORDINAL
+    for kind, ev in events.items():
+        ev.sort()
+        n = 0
+        prev = lo
+        for t, step in ev:
+            if t > prev and n > 0:
+                a = prev
+                while a < t:
+                    i = bisect_right(mids, a) - 1
+                    b = t if t < mids[i + 1] else mids[i + 1]
+                    exact = out.exact.setdefault((first_dn + i, kind), {})
+                    exact[n] = exact.get(n, 0) + (b - a)
+                    a = b
+            n += step
+            prev = t
+    return out
+
+
+def _runs(days: Sequence[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Sorted days as runs of consecutive days, (first, last)."""
+    runs: list[tuple[dt.date, dt.date]] = []
+    for d in days:
+        if runs and (d - runs[-1][1]).days == 1:
+            runs[-1] = (runs[-1][0], d)
+        else:
+            runs.append((d, d))
+    return runs
+
+
+def _local_day(clock: LocalClock, t: int) -> dt.date:
+    off, _ = clock.segment(t)
+    return dt.date.fromordinal((t + off) // 86400 + _EPOCH_ORDINAL)
+
+
+def _local_days(clock: LocalClock, start: dt.datetime, end: dt.datetime) -> list[dt.date]:
+    """The local days ``[start, end)`` touches."""
+    a, b = _epoch(start), _epoch(end)
+    d, last = _local_day(clock, a), _local_day(clock, max(a, b - 1))
+    out = []
+    while d <= last:
+        out.append(d)
+        d += dt.timedelta(days=1)
+    return out
+
+
+def _write(conn, site_id: int, summary: DaySummary) -> None:  # type: ignore[no-untyped-def]
+    for name, rows in summary.rows(site_id).items():
+        uq.write_rows(conn, name, rows)
+
+
+def rebuild_site(conn, site_id: int, tz: str) -> int:  # type: ignore[no-untyped-def]
+    """Replace every summary row of a site from its bookings; returns the days covered."""
+    uq.clear_days(conn, site_id)
+    rows = uq.site_bookings(conn, uq.site_space_ids(conn, site_id))
+    if not rows:
+        return 0
+    lo, hi = min(r[4] for r in rows), max(r[5] for r in rows)
+    clock = LocalClock(tz, lo - 2 * 86400, hi + 2 * 86400)
+    first, last = _local_day(clock, lo), _local_day(clock, hi - 1)
+    _write(conn, site_id, summarise(rows, clock, first, last))
+    return (last - first).days + 1
+
+
+def rebuild_days(conn, site_id: int, tz: str,  # type: ignore[no-untyped-def]
+                 days: Sequence[dt.date]) -> int:
+    """Replace a site's summary rows for ``days`` from the bookings on them."""
+    if not days:
+        return 0
+    spaces = uq.site_space_ids(conn, site_id)
+    days = sorted(set(days))
+    lo_all = dt.datetime(days[0].year, days[0].month, days[0].day, tzinfo=dt.UTC)
+    clock = LocalClock(tz, _epoch(lo_all) - 3 * 86400, _epoch(lo_all) + (
+        (days[-1] - days[0]).days + 4) * 86400)
+    for first, last in _runs(days):
+        lo = dt.datetime.fromtimestamp(clock.midnight(first), dt.UTC)
+        hi = dt.datetime.fromtimestamp(clock.midnight(last + dt.timedelta(days=1)), dt.UTC)
+        uq.clear_days(conn, site_id, first, last)
+        rows = uq.site_bookings(conn, spaces, lo=lo, hi=hi, max_minutes=MAX_BOOKING_MINUTES)
+        _write(conn, site_id, summarise(rows, clock, first, last))
+    return len(days)
+
+
+def refresh_site(engine: Engine, site_id: int) -> int:
+    """Claim a site's marks and recompute what they name, in one write transaction."""
+    with write_tx(engine) as conn:
+        uq.lock_site(conn, site_id)
+        marks = uq.claim_marks(conn, site_id)
+        tz = uq.site_zone(conn, site_id)
+        if not marks or tz is None:
+            return 0
+        if any(lo is None for lo, _ in marks):
+            return rebuild_site(conn, site_id, tz)
+        clock = None
+        days: set[dt.date] = set()
+        for lo, hi in marks:
+            assert lo is not None and hi is not None
+            clock = LocalClock(tz, _epoch(lo) - 2 * 86400, _epoch(hi) + 2 * 86400)
+            days.update(_local_days(clock, lo, hi))
+            if len(days) > WHOLE_SITE_DAYS:
+                return rebuild_site(conn, site_id, tz)
+        return rebuild_days(conn, site_id, tz, sorted(days))
+
+
+def refresh(engine: Engine, site_ids: Iterable[int] | None = None) -> int:
+    """Bring the usage summaries of ``site_ids`` (None: every site) up to date with every
+    change marked so far; returns the number of site days recomputed. Cheap when nothing
+    changed (one indexed read).
+
+    Each site is its own write transaction, so bookings at other terminals wait for one
+    site's recomputation at most, never for a whole region's.
+    """
+    with read_tx(engine) as conn:
+        if not uq.has_marks(conn):
+            return 0
+        sites = uq.marked_sites(conn)
+    if None in sites:
+        with write_tx(engine) as conn:
+            uq.expand_store_mark(conn)
+        with read_tx(engine) as conn:
+            sites = uq.marked_sites(conn)
+    wanted = None if site_ids is None else set(site_ids)
+    done = 0
+    for site_id in sorted(s for s in sites if s is not None and (wanted is None or s in wanted)):
+        done += refresh_site(engine, site_id)
+    return done

@@ -1,0 +1,268 @@
+"""The SQL behind the usage summaries: marks, the bookings to summarise, and the summed reads.
+
+The summaries (``usage_day``, ``usage_hour``, ``usage_space``, ``usage_level`` in
+:mod:`db.tables`) are per site and local day; triggers (migration 0002) append a
+``usage_mark`` in the same transaction as every booking change. :mod:`booking.usage` claims the
+marks of a site, recomputes the marked days from the bookings and writes them back here, all
+in one write transaction, so a crash leaves the marks and the old rows as they were.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Date, Integer, String, bindparam, text
+
+from db.tables import USAGE_DAY, USAGE_HOUR, USAGE_LEVEL, USAGE_SPACE
+from db.types import UTCDateTime
+
+#: First key of the PostgreSQL advisory lock that one refresh of a site holds (the second
+#: is the site id), so two terminals never recompute the same site at once.
+LOCK_KEY = 0x0C05
+TABLES = {t.name: t for t in (USAGE_DAY, USAGE_HOUR, USAGE_SPACE, USAGE_LEVEL)}
+#: Columns a summed read may group by, per table.
+GROUPABLE = {
+    "usage_day": {"site_id", "kind", "org_id", "status", "weekday", "week", "month"},
+    "usage_hour": {"site_id", "kind", "status", "hour", "weekday", "week", "month"},
+    "usage_space": {"site_id", "space_id", "kind", "status", "weekday", "week", "month"},
+    "usage_level": {"site_id", "kind", "weekday", "week", "month"},
+}
+
+
+def _pg(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+# --------------------------------------------------------------------------- marks
+def has_marks(conn: Connection) -> bool:
+    return conn.execute(text("SELECT 1 FROM usage_mark LIMIT 1")).first() is not None
+
+
+def marked_sites(conn: Connection) -> list[int | None]:
+    """Sites with marks (None: a mark for every site)."""
+    rows = conn.execute(text("SELECT DISTINCT site_id FROM usage_mark")).all()
+    return [r[0] for r in rows]
+
+
+def all_site_ids(conn: Connection) -> list[int]:
+    return [r[0] for r in conn.execute(text("SELECT id FROM site ORDER BY id"))]
+
+
+def expand_store_mark(conn: Connection) -> None:
+    """Turn a mark for the whole store into one whole-site mark per site (once, however many
+    terminals try at the same moment)."""
+    lock_site(conn, 0)
+    gone = conn.execute(text("DELETE FROM usage_mark WHERE site_id IS NULL")).rowcount
+    if gone:
+        conn.execute(text("INSERT INTO usage_mark (site_id) SELECT id FROM site"))
+
+
+def lock_site(conn: Connection, site_id: int) -> None:
+    """PostgreSQL: wait for any other refresh of this site (held to the end of the
+    transaction). SQLite's ``BEGIN IMMEDIATE`` already serialises writers."""
+    if _pg(conn):
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k, :s)"), {"k": LOCK_KEY, "s": site_id})
+
+
+def claim_marks(conn: Connection, site_id: int) -> list[tuple[dt.datetime | None,
+                                                            dt.datetime | None]]:
+    """Delete the site's marks and return the intervals they name, merged per pair of UTC
+    dates (the earliest start, the latest end); ``(None, None)`` means the whole site.
+
+    On PostgreSQL the marks are claimed by one ``DELETE ... RETURNING``: a mark committed by
+    another terminal after it is left for the next refresh, never deleted unseen.
+    """
+    cols = {"lo": UTCDateTime(), "hi": UTCDateTime(), "whole": Integer()}
+    if _pg(conn):
+        sql = ("WITH d AS (DELETE FROM usage_mark WHERE site_id = :s RETURNING start_at, end_at) "
+               "SELECT MIN(start_at) AS lo, MAX(end_at) AS hi, "
+               "COUNT(*) - COUNT(start_at) AS whole FROM d "
+               "GROUP BY CAST(start_at AT TIME ZONE 'UTC' AS DATE), "
+               "CAST(end_at AT TIME ZONE 'UTC' AS DATE)")
+        rows = conn.execute(text(sql).columns(**cols), {"s": site_id}).all()
+    else:
+        sql = ("SELECT MIN(start_at) AS lo, MAX(end_at) AS hi, "
+               "COUNT(*) - COUNT(start_at) AS whole FROM usage_mark WHERE site_id = :s "
+               "GROUP BY date(start_at), date(end_at)")
+        rows = conn.execute(text(sql).columns(**cols), {"s": site_id}).all()
+        conn.execute(text("DELETE FROM usage_mark WHERE site_id = :s"), {"s": site_id})
+    out: list[tuple[dt.datetime | None, dt.datetime | None]] = []
+    for lo, hi, whole in rows:
+        out.append((None, None) if whole or lo is None or hi is None else (lo, hi))
+    return out
+
+
+# --------------------------------------------------------------------------- the bookings
+def site_zone(conn: Connection, site_id: int) -> str | None:
+    row = conn.execute(text("SELECT tz FROM site WHERE id = :s"), {"s": site_id}).first()
+    return row[0] if row else None
+
+
+def site_space_ids(conn: Connection, site_id: int) -> list[int]:
+    return [r[0] for r in conn.execute(text("SELECT id FROM space WHERE site_id = :s"),
+                                       {"s": site_id})]
+
+
+def site_bookings(conn: Connection, space_ids: Sequence[int], *, lo: dt.datetime | None = None,
+                  hi: dt.datetime | None = None, max_minutes: int = 24 * 60
+                  ) -> list[tuple[int, str, int, str, int, int]]:
+    """The not-cancelled bookings of ``space_ids`` overlapping ``[lo, hi)`` (all of them
+    without bounds) as ``(space_id, kind, org_id, status, start, end)``, times in whole UTC
+    epoch seconds. The bound on a booking's length keeps the read on the
+    ``(space_id, start_at)`` index."""
+    if not space_ids:
+        return []
+    if _pg(conn):
+        epoch = "CAST(FLOOR(EXTRACT(EPOCH FROM {})) AS BIGINT)"
+    else:
+        epoch = "CAST(strftime('%s', {}) AS INTEGER)"
+    where = ["b.space_id IN :ids", "b.status <> 'cancelled'"]
+    params: dict[str, Any] = {"ids": list(space_ids)}
+    binds = [bindparam("ids", expanding=True)]
+    if lo is not None and hi is not None:
+        where += ["b.start_at < :hi", "b.start_at > :lower", "b.end_at > :lo"]
+        params.update(hi=hi, lo=lo, lower=lo - dt.timedelta(minutes=max_minutes))
+        binds += [bindparam(n, type_=UTCDateTime()) for n in ("hi", "lo", "lower")]
+    sql = (f"SELECT b.space_id, sp.kind, b.org_id, b.status, {epoch.format('b.start_at')}, "
+           f"{epoch.format('b.end_at')} FROM booking b JOIN space sp ON sp.id = b.space_id "
+           f"WHERE {' AND '.join(where)}")
+    rows = conn.execute(text(sql).bindparams(*binds), params).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------- writing
+def clear_days(conn: Connection, site_id: int, first: dt.date | None = None,
+               last: dt.date | None = None) -> None:
+    """Delete the site's summary rows for ``first``..``last`` (every day without them)."""
+    for name in TABLES:
+        if first is None or last is None:
+            conn.execute(text(f"DELETE FROM {name} WHERE site_id = :s"), {"s": site_id})
+        else:
+            stmt = text(f"DELETE FROM {name} WHERE site_id = :s AND day >= :a AND day <= :b"
+                        ).bindparams(bindparam("a", type_=Date()), bindparam("b", type_=Date()))
+            conn.execute(stmt, {"s": site_id, "a": first, "b": last})
+
+
+def write_rows(conn: Connection, name: str, rows: Iterable[tuple]) -> None:
+    """Append rows (in the table's column order, the day as a ``date``) to summary ``name``:
+    COPY on PostgreSQL, one executemany on SQLite."""
+    table = TABLES[name]
+    cols = [c.name for c in table.columns]
+    day_at = cols.index("day")
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    if _pg(conn):
+        with dbapi.cursor() as cur, cur.copy(  # type: ignore[attr-defined]
+                f"COPY {name} ({', '.join(cols)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    out = [(*r[:day_at], r[day_at].isoformat(), *r[day_at + 1:]) for r in rows]
+    if out:
+        cur = dbapi.cursor()
+        try:
+            cur.executemany(f"INSERT INTO {name} ({', '.join(cols)}) VALUES "
+                            f"({', '.join('?' for _ in cols)})", out)
+        finally:
+            cur.close()
+
+
+# --------------------------------------------------------------------------- reading
+def summed(conn: Connection, name: str, site_ids: Sequence[int], first: dt.date, last: dt.date,
+           group: Sequence[str], *, kind: str | None = None, before: dt.date | None = None
+           ) -> list[dict[str, Any]]:
+    """Sums of ``bookings`` and ``minutes`` of summary ``name`` over the sites' local days
+    ``first``..``last`` (and before ``before``), grouped by ``group``."""
+    bad = set(group) - GROUPABLE[name]
+    if bad:
+        raise ValueError(f"{name} cannot be grouped by {sorted(bad)}")
+    where = ["site_id IN :ids", "day >= :a", "day <= :b"]
+    binds = [bindparam("ids", expanding=True), bindparam("a", type_=Date()),
+             bindparam("b", type_=Date())]
+    params: dict[str, Any] = {"ids": list(site_ids), "a": first, "b": last}
+    if before is not None:
+        where.append("day < :before")
+        binds.append(bindparam("before", type_=Date()))
+        params["before"] = before
+    if kind is not None:
+        where.append("kind = :kind")
+        params["kind"] = kind
+    cols = ", ".join(group)
+    sql = (f"SELECT {cols}, SUM(bookings) AS bookings, SUM(minutes) AS minutes FROM {name} "
+           f"WHERE {' AND '.join(where)} GROUP BY {cols}")
+    out = []
+    for r in conn.execute(text(sql).bindparams(*binds), params):
+        d = dict(r._mapping)
+        d["bookings"] = int(d["bookings"] or 0)
+        d["minutes"] = float(d["minutes"] or 0.0)
+        out.append(d)
+    return out
+
+
+def levels(conn: Connection, site_ids: Sequence[int], first: dt.date, last: dt.date,
+           caps: dict[tuple[int, str], int], group: Sequence[str], *, kind: str | None = None
+           ) -> list[dict[str, Any]]:
+    """Per site, kind and ``group`` (weekday, week, month): ``peak`` (the most spaces booked
+    at once, uncapped) and ``saturated`` (minutes with at least ``caps[(site, kind)]`` spaces
+    booked) over the local days ``first``..``last``."""
+    if not caps:
+        return []
+    bad = set(group) - GROUPABLE["usage_level"]
+    if bad:
+        raise ValueError(f"usage_level cannot be grouped by {sorted(bad)}")
+    values, params = [], {}
+    binds: list[Any] = [bindparam("ids", expanding=True), bindparam("a", type_=Date()),
+                        bindparam("b", type_=Date())]
+    for i, ((site_id, k), cap) in enumerate(sorted(caps.items())):
+        values.append(f"(:cs{i}, :ck{i}, :cc{i})")
+        params.update({f"cs{i}": site_id, f"ck{i}": k, f"cc{i}": cap})
+        binds += [bindparam(f"cs{i}", type_=Integer()), bindparam(f"ck{i}", type_=String()),
+                  bindparam(f"cc{i}", type_=Integer())]
+    where = ["l.site_id IN :ids", "l.day >= :a", "l.day <= :b"]
+    params.update({"ids": list(site_ids), "a": first, "b": last})
+    if kind is not None:
+        where.append("l.kind = :kind")
+        params["kind"] = kind
+    keys = ["l.site_id", "l.kind"] + [f"l.{g}" for g in group if g not in ("site_id", "kind")]
+    names = ", ".join(keys)
+    sql = (f"WITH c (site_id, kind, cap) AS (VALUES {', '.join(values)}) "
+           f"SELECT {names}, MAX(l.level) AS peak, "
+           f"SUM(CASE WHEN l.level = c.cap THEN l.minutes ELSE 0 END) AS saturated "
+           f"FROM usage_level l JOIN c ON c.site_id = l.site_id AND c.kind = l.kind "
+           f"WHERE {' AND '.join(where)} GROUP BY {names}")
+    out = []
+    for r in conn.execute(text(sql).bindparams(*binds), params):
+        d = dict(r._mapping)
+        d["peak"] = int(d["peak"] or 0)
+        d["saturated"] = float(d["saturated"] or 0.0)
+        out.append(d)
+    return out
+
+
+def bookings_starting(conn: Connection, site_ids: Sequence[int], start: dt.datetime,
+                      end: dt.datetime, *, ending_after: dt.datetime | None = None,
+                      kind: str | None = None) -> list[Any]:
+    """Not-cancelled bookings of the sites starting in ``[start, end)`` (and, if given, ending
+    after ``ending_after``): ``site_id, kind, space_id, org_id, status, start_at``. For the
+    few bookings a report counts outside the summaries: those under way as the period begins
+    and those of today that have started."""
+    where = ["sp.site_id IN :ids", "b.status <> 'cancelled'", "b.start_at >= :t0",
+             "b.start_at < :t1"]
+    binds = [bindparam("ids", expanding=True), bindparam("t0", type_=UTCDateTime()),
+             bindparam("t1", type_=UTCDateTime())]
+    params: dict[str, Any] = {"ids": list(site_ids), "t0": start, "t1": end}
+    if ending_after is not None:
+        where.append("b.end_at > :after")
+        binds.append(bindparam("after", type_=UTCDateTime()))
+        params["after"] = ending_after
+    if kind is not None:
+        where.append("sp.kind = :kind")
+        params["kind"] = kind
+    sql = ("SELECT sp.site_id, sp.kind, b.space_id, b.org_id, b.status, b.start_at "
+           "FROM booking b JOIN space sp ON sp.id = b.space_id WHERE " + " AND ".join(where))
+    stmt = text(sql).bindparams(*binds).columns(site_id=Integer(), kind=String(),
+                                                space_id=Integer(), org_id=Integer(),
+                                                status=String(), start_at=UTCDateTime())
+    return list(conn.execute(stmt, params).all())
