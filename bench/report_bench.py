@@ -205,7 +205,8 @@ def main() -> None:
     direct = Reports(app, use_summaries=False)
     cases = [(k, None) for k in REPORT_KINDS] + [
         ("utilisation", "weekday,hour"), ("utilisation", "space"), ("share", "org,kind"),
-        ("attendance", "org,kind,month")]
+        ("attendance", "org,kind,month"), ("utilisation", "org,hour"),
+        ("utilisation", "space,hour")]
     if args.only:
         cases = [c for c in cases if c[0] in args.only.split(",")]
     base = statistics.median(baseline(app) for _ in range(args.runs))

@@ -351,15 +351,13 @@ def _add(acc: dict[str, float], status: str, kind: str, count: int, minutes: flo
         acc["charge"] += minutes / 60.0 * rates.get(kind, 0.0)
 
 
-def summary_table(by: Sequence[str]) -> str | None:
-    """The usage summary (:mod:`booking.usage`) that holds grouping ``by``, or None when
-    only the bookings themselves do (space with organisation or hour; organisation with
-    hour)."""
+def summary_table(by: Sequence[str]) -> str:
+    """The smallest usage summary (:mod:`booking.usage`) that holds grouping ``by``."""
     fields = set(by)
     if "space" in fields:
-        return None if fields & {"org", "hour"} else "usage_space"
+        return "usage_piece" if fields & {"org", "hour"} else "usage_space"
     if "hour" in fields:
-        return None if "org" in fields else "usage_hour"
+        return "usage_piece" if "org" in fields else "usage_hour"
     return "usage_day"
 
 
@@ -516,10 +514,9 @@ class Reports:
                          sums: dict[tuple, dict[str, float]], *,
                          started_before: dt.datetime | None = None,
                          rates: dict[str, float] | None = None, **_kw: Any) -> None:
-        """:meth:`_booked` from the bookings themselves: the groupings no summary holds
-        (space with organisation or hour, organisation with hour) and the reference the
-        summaries are tested against. Each booking is cut at local hours and midnights as
-        the summaries cut it (:func:`booking.usage.hour_pieces`)."""
+        """:meth:`_booked` from the bookings themselves: the reference the summaries are
+        tested against. Each booking is cut at local hours and midnights as the summaries
+        cut it (:func:`booking.usage.hour_pieces`)."""
         timed = any(f in keys.by for f in ("weekday", "week", "month", "hour"))
         for window in scope.windows:
             clock = None
@@ -527,14 +524,14 @@ class Reports:
                 lo, hi = int(window.lo.timestamp()), int(window.hi.timestamp())
                 clock = usage.LocalClock(window.tz, lo - 2 * 86400, hi + 2 * 86400)
             for r in rq.booked_spans(conn, window, by_space="space" in keys.by,
-                                     by_org="org" in keys.by, started_before=started_before,
-                                     kind=scope.kind):
+                                     by_org="org" in keys.by, spans=clock is not None,
+                                     started_before=started_before, kind=scope.kind):
                 n = int(r["bookings"])
                 common = dict(site_id=r["site_id"], kind=r["kind"],
                               space_id=r.get("space_id"), org_id=r.get("org_id"))
                 if clock is None:
                     _add(sums[keys.key(**common)], r["status"], r["kind"], n,
-                         n * (r["end"] - r["start"]) / 60.0, rates)
+                         float(r["minutes"] or 0.0), rates)
                     continue
                 count = n  # a booking counts once, where it (clipped) starts
                 for dn, hour, minutes in usage.hour_pieces(r["start"], r["end"], clock):

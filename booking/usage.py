@@ -6,6 +6,9 @@ For each site and local day the store keeps (``db.tables``):
 - ``usage_hour``: the same per local hour of the day (a booking's minutes shared among the
   hours it covers), per kind and status;
 - ``usage_space``: the same per space and status;
+- ``usage_piece``: the same per space, organisation, status and hour at once (for the
+  groupings the three above do not hold: organisation with hour, space with organisation or
+  hour);
 - ``usage_level``: for each kind, the minutes of the day during which at least *n* of its
   spaces were booked, for every *n* up to the day's peak.
 
@@ -28,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -113,32 +116,51 @@ class DaySummary:
     day: dict[tuple, list[float]] = field(default_factory=dict)
     hour: dict[tuple, list[float]] = field(default_factory=dict)
     space: dict[tuple, list[float]] = field(default_factory=dict)
+    piece: dict[tuple, list[float]] = field(default_factory=dict)
     space_kind: dict[int, str] = field(default_factory=dict)
     #: (day number, kind) -> {spaces booked at once: seconds}
     exact: dict[tuple[int, str], dict[int, int]] = field(default_factory=dict)
 
-    def rows(self, site_id: int) -> dict[str, list[tuple]]:
-        """Rows per summary table, in the tables' column order."""
+    def rows(self, site_id: int, day_value: Callable[[dt.date], object] = lambda d: d
+             ) -> dict[str, list[tuple]]:
+        """Rows per summary table, in the tables' column order; ``day_value`` turns each
+        day into what the store takes (:func:`db.usage_queries.day_value`)."""
+        days: dict[int, tuple] = {}
+
+        def day(dn: int) -> tuple:
+            got = days.get(dn)
+            if got is None:
+                d = day_of(dn)
+                got = days[dn] = (day_value(d), *day_labels(d))
+            return got
+
+        kinds = self.space_kind
         out: dict[str, list[tuple]] = {name: [] for name in uq.TABLES}
+        rows = out["usage_day"]
         for (dn, kind, org, status), (minutes, count) in self.day.items():
-            d = day_of(dn)
-            out["usage_day"].append((site_id, d, kind, org, status, *day_labels(d), minutes,
-                                     int(count)))
+            d, *labels = day(dn)
+            rows.append((site_id, d, kind, org, status, *labels, minutes, int(count)))
+        rows = out["usage_hour"]
         for (dn, kind, status, hour), (minutes, count) in self.hour.items():
-            d = day_of(dn)
-            out["usage_hour"].append((site_id, d, kind, status, hour, *day_labels(d), minutes,
-                                      int(count)))
+            d, *labels = day(dn)
+            rows.append((site_id, d, kind, status, hour, *labels, minutes, int(count)))
+        rows = out["usage_space"]
         for (dn, space_id, status), (minutes, count) in self.space.items():
-            d = day_of(dn)
-            out["usage_space"].append((site_id, d, space_id, status, self.space_kind[space_id],
-                                       *day_labels(d), minutes, int(count)))
+            d, *labels = day(dn)
+            rows.append((site_id, d, space_id, status, kinds[space_id], *labels, minutes,
+                         int(count)))
+        rows = out["usage_piece"]
+        for (dn, space_id, org, status, hour), (minutes, count) in self.piece.items():
+            d, *labels = day(dn)
+            rows.append((site_id, d, space_id, org, status, hour, kinds[space_id], *labels,
+                         minutes, int(count)))
+        rows = out["usage_level"]
         for (dn, kind), exact in self.exact.items():
-            d = day_of(dn)
-            labels = day_labels(d)
+            d, *labels = day(dn)
             at_least = 0
             for n in range(max(exact), 0, -1):
                 at_least += exact.get(n, 0)
-                out["usage_level"].append((site_id, d, kind, n, *labels, at_least / 60.0))
+                rows.append((site_id, d, kind, n, *labels, at_least / 60.0))
         return out
 
 
@@ -186,7 +208,8 @@ def summarise(bookings: Iterable[tuple[int, str, int, str, int, int]], clock: Lo
     """
     lo, hi = clock.midnight(first), clock.midnight(last + dt.timedelta(days=1))
     out = DaySummary()
-    day, hour, space, space_kind = out.day, out.hour, out.space, out.space_kind
+    day, hour, space, piece = out.day, out.hour, out.space, out.piece
+    space_kind = out.space_kind
     events: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for space_id, kind, org_id, status, start, end in bookings:
         s = start if start > lo else lo
@@ -201,7 +224,8 @@ def summarise(bookings: Iterable[tuple[int, str, int, str, int, int]], clock: Lo
         for dn, h, minutes in hour_pieces(s, e, clock):
             for table, key in ((day, (dn, kind, org_id, status)),
                                (hour, (dn, kind, status, h)),
-                               (space, (dn, space_id, status))):
+                               (space, (dn, space_id, status)),
+                               (piece, (dn, space_id, org_id, status, h))):
                 cell = table.get(key)
                 if cell is None:
                     table[key] = [minutes, count]
@@ -262,7 +286,7 @@ def _local_days(clock: LocalClock, start: dt.datetime, end: dt.datetime) -> list
 
 
 def _write(conn, site_id: int, summary: DaySummary) -> None:  # type: ignore[no-untyped-def]
-    for name, rows in summary.rows(site_id).items():
+    for name, rows in summary.rows(site_id, uq.day_value(conn)).items():
         uq.write_rows(conn, name, rows)
 
 

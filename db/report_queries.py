@@ -172,16 +172,17 @@ def booked_spans(
     *,
     by_space: bool = False,
     by_org: bool = False,
+    spans: bool = True,
     started_before: dt.datetime | None = None,
     kind: str | None = None,
 ) -> list[dict[str, Any]]:
     """Booked (not cancelled) bookings of the window's sites, clipped to ``[lo, hi)``.
 
-    One row per site, kind, status, the asked-for keys (space, organisation) and clipped
-    interval (``start``, ``end`` in UTC epoch seconds) with ``bookings``, the number of
-    bookings with exactly those; the domain cuts them at local hours and days
-    (:func:`booking.usage.hour_pieces`). ``started_before`` keeps only bookings that started
-    before then (attendance).
+    One row per site, kind, status and the asked-for keys (space, organisation) with
+    ``bookings``, their number, and ``minutes``, their clipped length. With ``spans`` the
+    rows are per clipped interval as well (``start``, ``end`` in UTC epoch seconds), for the
+    domain to cut at local hours and days (:func:`booking.usage.hour_pieces`).
+    ``started_before`` keeps only bookings that started before then (attendance).
     """
     s = _Sql(conn, window)
     lo, hi = s.ts_param("lo", window.lo), s.ts_param("hi", window.hi)
@@ -191,9 +192,11 @@ def booked_spans(
         sel.append("b.space_id AS space_id")
     if by_org:
         sel.append("b.org_id AS org_id")
-    sel += [f"{_epoch(s, cs)} AS start", f"{_epoch(s, ce)} AS \"end\""]
+    if spans:
+        sel += [f"{_epoch(s, cs)} AS start", f"{_epoch(s, ce)} AS \"end\""]
     n_keys = len(sel)
-    sel.append("COUNT(*) AS bookings")
+    # whole seconds, as the summaries count them (julianday differences are inexact)
+    sel += ["COUNT(*) AS bookings", f"SUM({_epoch(s, ce)} - {_epoch(s, cs)}) / 60.0 AS minutes"]
     plus = _scan_hint(s)
     where = ["sp.site_id IN :site_ids", "b.status <> 'cancelled'",
              f"{plus}b.start_at < {hi}", f"{plus}b.end_at > {lo}"]

@@ -320,6 +320,11 @@ USAGE_HOUR = _usage_table("usage_hour", [
 USAGE_SPACE = _usage_table("usage_space", [
     _key("space_id", Integer), _key("status", String(16)),
     Column("kind", String(16), nullable=False)])
+#: Every key at once (space, organisation, status, hour): the groupings the others do not hold
+#: (organisation with hour, space with organisation or hour).
+USAGE_PIECE = _usage_table("usage_piece", [
+    _key("space_id", Integer), _key("org_id", Integer), _key("status", String(16)),
+    _key("hour", Integer), Column("kind", String(16), nullable=False)])
 #: Minutes of the local day during which at least ``level`` spaces of the kind were booked
 #: (levels 1 up to that day's peak): peak occupancy and saturated hours for any number of
 #: spaces, so deactivating a space needs no rebuild.

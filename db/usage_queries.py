@@ -1,6 +1,7 @@
 """The SQL behind the usage summaries: marks, the bookings to summarise, and the summed reads.
 
-The summaries (``usage_day``, ``usage_hour``, ``usage_space``, ``usage_level`` in
+The summaries (``usage_day``, ``usage_hour``, ``usage_space``, ``usage_piece``,
+``usage_level`` in
 :mod:`db.tables`) are per site and local day; triggers (migration 0002) append a
 ``usage_mark`` in the same transaction as every booking change. :mod:`booking.usage` claims the
 marks of a site, recomputes the marked days from the bookings and writes them back here, all
@@ -10,23 +11,25 @@ in one write transaction, so a crash leaves the marks and the old rows as they w
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Date, Integer, String, bindparam, text
 
-from db.tables import USAGE_DAY, USAGE_HOUR, USAGE_LEVEL, USAGE_SPACE
+from db.tables import USAGE_DAY, USAGE_HOUR, USAGE_LEVEL, USAGE_PIECE, USAGE_SPACE
 from db.types import UTCDateTime
 
 #: First key of the PostgreSQL advisory lock that one refresh of a site holds (the second
 #: is the site id), so two terminals never recompute the same site at once.
 LOCK_KEY = 0x0C05
-TABLES = {t.name: t for t in (USAGE_DAY, USAGE_HOUR, USAGE_SPACE, USAGE_LEVEL)}
+TABLES = {t.name: t for t in (USAGE_DAY, USAGE_HOUR, USAGE_SPACE, USAGE_PIECE, USAGE_LEVEL)}
 #: Columns a summed read may group by, per table.
 GROUPABLE = {
     "usage_day": {"site_id", "kind", "org_id", "status", "weekday", "week", "month"},
     "usage_hour": {"site_id", "kind", "status", "hour", "weekday", "week", "month"},
     "usage_space": {"site_id", "space_id", "kind", "status", "weekday", "week", "month"},
+    "usage_piece": {"site_id", "space_id", "kind", "org_id", "status", "hour", "weekday",
+                    "week", "month"},
     "usage_level": {"site_id", "kind", "weekday", "week", "month"},
 }
 
@@ -74,7 +77,7 @@ def claim_marks(conn: Connection, site_id: int) -> list[tuple[dt.datetime | None
     On PostgreSQL the marks are claimed by one ``DELETE ... RETURNING``: a mark committed by
     another terminal after it is left for the next refresh, never deleted unseen.
     """
-    cols = {"lo": UTCDateTime(), "hi": UTCDateTime(), "whole": Integer()}
+    cols: dict[str, Any] = {"lo": UTCDateTime(), "hi": UTCDateTime(), "whole": Integer()}
     if _pg(conn):
         sql = ("WITH d AS (DELETE FROM usage_mark WHERE site_id = :s RETURNING start_at, end_at) "
                "SELECT MIN(start_at) AS lo, MAX(end_at) AS hi, "
@@ -120,7 +123,7 @@ def site_bookings(conn: Connection, space_ids: Sequence[int], *, lo: dt.datetime
         epoch = "CAST(strftime('%s', {}) AS INTEGER)"
     where = ["b.space_id IN :ids", "b.status <> 'cancelled'"]
     params: dict[str, Any] = {"ids": list(space_ids)}
-    binds = [bindparam("ids", expanding=True)]
+    binds: list[Any] = [bindparam("ids", expanding=True)]
     if lo is not None and hi is not None:
         where += ["b.start_at < :hi", "b.start_at > :lower", "b.end_at > :lo"]
         params.update(hi=hi, lo=lo, lower=lo - dt.timedelta(minutes=max_minutes))
@@ -145,12 +148,18 @@ def clear_days(conn: Connection, site_id: int, first: dt.date | None = None,
             conn.execute(stmt, {"s": site_id, "a": first, "b": last})
 
 
-def write_rows(conn: Connection, name: str, rows: Iterable[tuple]) -> None:
-    """Append rows (in the table's column order, the day as a ``date``) to summary ``name``:
-    COPY on PostgreSQL, one executemany on SQLite."""
-    table = TABLES[name]
-    cols = [c.name for c in table.columns]
-    day_at = cols.index("day")
+def day_value(conn: Connection) -> Callable[[dt.date], Any]:
+    """How a summary's day is written: a ``date`` for PostgreSQL, ISO text for SQLite (what
+    SQLAlchemy's ``Date`` stores there)."""
+    return (lambda d: d) if _pg(conn) else dt.date.isoformat
+
+
+def write_rows(conn: Connection, name: str, rows: Sequence[tuple]) -> None:
+    """Append rows (in the table's column order, the day as :func:`day_value` gives it) to
+    summary ``name``: COPY on PostgreSQL, one executemany on SQLite."""
+    if not rows:
+        return
+    cols = [c.name for c in TABLES[name].columns]
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
     if _pg(conn):
@@ -159,14 +168,12 @@ def write_rows(conn: Connection, name: str, rows: Iterable[tuple]) -> None:
             for row in rows:
                 copy.write_row(row)
         return
-    out = [(*r[:day_at], r[day_at].isoformat(), *r[day_at + 1:]) for r in rows]
-    if out:
-        cur = dbapi.cursor()
-        try:
-            cur.executemany(f"INSERT INTO {name} ({', '.join(cols)}) VALUES "
-                            f"({', '.join('?' for _ in cols)})", out)
-        finally:
-            cur.close()
+    cur = dbapi.cursor()
+    try:
+        cur.executemany(f"INSERT INTO {name} ({', '.join(cols)}) VALUES "
+                        f"({', '.join('?' for _ in cols)})", rows)
+    finally:
+        cur.close()
 
 
 # --------------------------------------------------------------------------- reading

@@ -197,3 +197,30 @@ def test_first_released_schema_upgrades_without_loss(any_url, clock):
         admin.book("D01", "2026-11-24 09:30", "10:30")
     new = admin.book("D01", "2026-11-24 10:00", "11:00")
     assert new.id == 7
+
+
+def test_upgrade_builds_the_usage_summaries_of_the_bookings_already_there(any_url, clock):
+    """Revision 0002 adds the report summaries: ``cospace init`` fills them from the bookings
+    a 0001 store already holds, and the reports read them at once."""
+    import booking.reports as reports
+
+    engine = make_engine(any_url)
+    upgrade(engine, "0001")
+    with engine.begin() as conn:
+        _fill_0001(conn)
+    engine.dispose()
+    app, _ = Cospace.init(any_url, "admin", clock)
+    with app.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM usage_mark")).scalar() == 0
+        # bookings 1, 2, 4, 5, 6 are not cancelled: five starts, on five local days
+        assert conn.execute(text("SELECT sum(bookings) FROM usage_day")).scalar() == 5
+    admin = as_user(app, "admin")
+    period = dict(sites=["NGT"], start=dt.date(2026, 3, 1), end=dt.date(2026, 12, 31))
+    for kind, by in (("utilisation", "space,month"), ("attendance", "org"),
+                     ("occupancy", "month"), ("utilisation", "weekday,hour")):
+        got = reports.Reports(admin).run(kind, by=by, **period)
+        assert got.rows == reports.Reports(admin, use_summaries=False).run(
+            kind, by=by, **period).rows
+    util = reports.Reports(admin).run("utilisation", by="space", **period)
+    # IR1: 1 h (29 Oct) + 1.5 h + 0.5 h (23 Nov); D01: 1 h (24 Nov) + 7.5 h (29 Mar, BST)
+    assert {r["space"]: r["booked_hours"] for r in util.rows} == {"IR1": 3.0, "D01": 8.5}

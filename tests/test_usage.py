@@ -76,8 +76,8 @@ def test_summary_table_choice():
     assert summary_table(("org", "kind", "month")) == "usage_day"
     assert summary_table(("weekday", "hour")) == "usage_hour"
     assert summary_table(("space", "week")) == "usage_space"
-    for by in (("org", "hour"), ("space", "org"), ("space", "hour")):
-        assert summary_table(by) is None
+    for by in (("org", "hour"), ("space", "org"), ("space", "hour"), ("space", "org", "week")):
+        assert summary_table(by) == "usage_piece"
 
 
 # ------------------------------------------------------------------ a random store
@@ -150,7 +150,7 @@ def assert_same_reports(app, kind_filter: str | None = None) -> int:  # type: ig
 def summary_rows(app) -> dict[str, list[tuple]]:  # type: ignore[no-untyped-def]
     out = {}
     with read_tx(app.engine) as conn:
-        for name in ("usage_day", "usage_hour", "usage_space", "usage_level"):
+        for name in ("usage_day", "usage_hour", "usage_space", "usage_piece", "usage_level"):
             rows = conn.execute(text(f"SELECT * FROM {name}")).all()
             out[name] = sorted((tuple(str(v) if isinstance(v, dt.date) else v for v in r)
                                 for r in rows), key=repr)

@@ -5,7 +5,7 @@ Revises: 0001
 Create Date: 2026-12-01
 
 Per-site, per-local-day summaries that the usage reports read instead of every booking
-(usage_day, usage_hour, usage_space, usage_level), the marks that say which days are out of
+(usage_day, usage_hour, usage_space, usage_piece, usage_level), the marks that say which days are out of
 date (usage_mark), and the triggers that write a mark in the same transaction as every change
 to a booking, or to the space or site columns that decide what a booking counts as. One
 whole-store mark makes the next refresh (``cospace init`` runs it) build the summaries for the
@@ -136,6 +136,9 @@ def upgrade() -> None:
     _summary('usage_space', _key('space_id', sa.Integer()),
              _key('status', sa.String(length=16)),
              _key('kind', sa.String(length=16), in_key=False))
+    _summary('usage_piece', _key('space_id', sa.Integer()), _key('org_id', sa.Integer()),
+             _key('status', sa.String(length=16)), _key('hour', sa.Integer()),
+             _key('kind', sa.String(length=16), in_key=False))
     _summary('usage_level', _key('kind', sa.String(length=16)), _key('level', sa.Integer()),
              bookings=False)
     triggers = PG_TRIGGERS if op.get_bind().dialect.name == "postgresql" else SQLITE_TRIGGERS
@@ -158,7 +161,7 @@ def downgrade() -> None:
                      "tr_usage_booking_delete", "tr_usage_space_update",
                      "tr_usage_site_update"):
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
-    for name in ("usage_level", "usage_space", "usage_hour", "usage_day"):
+    for name in ("usage_level", "usage_piece", "usage_space", "usage_hour", "usage_day"):
         op.drop_table(name)
     op.drop_index('ix_usage_mark_site', table_name='usage_mark')
     op.drop_table('usage_mark')
