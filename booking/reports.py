@@ -491,24 +491,24 @@ class Reports:
                 _add(sums[k], r["status"], r["kind"], r["bookings"], r["minutes"], rates)
             # Counted outside the summaries, which count a booking on the day it starts:
             # bookings already under way as the period begins count at its start ...
+            def count(b: Any, at: dt.datetime) -> None:
+                k = keys.key(site_id=b.site_id, kind=b.kind, space_id=b.space_id,
+                             org_id=b.org_id, day=at.date(), hour=at.hour)
+                _add(sums[k], b.status, b.kind, 1, 0.0, None)
+
             until = window.lo if started_before is None else min(window.lo, started_before)
             begin = wall(window.lo, window.tz)
             for b in uq.bookings_starting(conn, window.site_ids,
                                           window.lo - dt.timedelta(minutes=MAX_BOOKING_MINUTES),
                                           until, ending_after=window.lo, kind=scope.kind):
-                k = keys.key(site_id=b.site_id, kind=b.kind, space_id=b.space_id,
-                             org_id=b.org_id, day=begin.date(), hour=begin.hour)
-                _add(sums[k], b.status, b.kind, 1, 0.0, None)
+                count(b, begin)
             # ... and, for attendance, today's bookings that have started.
             if started_before is not None and today is not None and \
                     scope.start <= today <= scope.end:
                 t0 = max(window.lo, utc(day_bounds(today, window.tz)[0]))
                 for b in uq.bookings_starting(conn, window.site_ids, t0,
                                               min(window.hi, started_before), kind=scope.kind):
-                    at = wall(b.start_at, window.tz)
-                    k = keys.key(site_id=b.site_id, kind=b.kind, space_id=b.space_id,
-                                 org_id=b.org_id, day=at.date(), hour=at.hour)
-                    _add(sums[k], b.status, b.kind, 1, 0.0, None)
+                    count(b, wall(b.start_at, window.tz))
 
     def _booked_directly(self, conn: Any, scope: _Scope, keys: _Keys,
                          sums: dict[tuple, dict[str, float]], *,

@@ -303,16 +303,11 @@ def rebuild_site(conn, site_id: int, tz: str) -> int:  # type: ignore[no-untyped
     return (last - first).days + 1
 
 
-def rebuild_days(conn, site_id: int, tz: str,  # type: ignore[no-untyped-def]
+def rebuild_days(conn, site_id: int, clock: LocalClock,  # type: ignore[no-untyped-def]
                  days: Sequence[dt.date]) -> int:
-    """Replace a site's summary rows for ``days`` from the bookings on them."""
-    if not days:
-        return 0
+    """Replace a site's summary rows for ``days`` (sorted; ``clock`` covers them) from the
+    bookings on them, one read per run of consecutive days."""
     spaces = uq.site_space_ids(conn, site_id)
-    days = sorted(set(days))
-    lo_all = dt.datetime(days[0].year, days[0].month, days[0].day, tzinfo=dt.UTC)
-    clock = LocalClock(tz, _epoch(lo_all) - 3 * 86400, _epoch(lo_all) + (
-        (days[-1] - days[0]).days + 4) * 86400)
     for first, last in _runs(days):
         lo = dt.datetime.fromtimestamp(clock.midnight(first), dt.UTC)
         hi = dt.datetime.fromtimestamp(clock.midnight(last + dt.timedelta(days=1)), dt.UTC)
@@ -330,17 +325,17 @@ def refresh_site(engine: Engine, site_id: int) -> int:
         tz = uq.site_zone(conn, site_id)
         if not marks or tz is None:
             return 0
-        if any(lo is None for lo, _ in marks):
+        spans = [(lo, hi) for lo, hi in marks if lo is not None and hi is not None]
+        if len(spans) < len(marks):  # a mark for the whole site
             return rebuild_site(conn, site_id, tz)
-        clock = None
+        clock = LocalClock(tz, min(_epoch(lo) for lo, _ in spans) - 3 * 86400,
+                           max(_epoch(hi) for _, hi in spans) + 3 * 86400)
         days: set[dt.date] = set()
-        for lo, hi in marks:
-            assert lo is not None and hi is not None
-            clock = LocalClock(tz, _epoch(lo) - 2 * 86400, _epoch(hi) + 2 * 86400)
+        for lo, hi in spans:
             days.update(_local_days(clock, lo, hi))
-            if len(days) > WHOLE_SITE_DAYS:
-                return rebuild_site(conn, site_id, tz)
-        return rebuild_days(conn, site_id, tz, sorted(days))
+        if len(days) > WHOLE_SITE_DAYS:
+            return rebuild_site(conn, site_id, tz)
+        return rebuild_days(conn, site_id, clock, sorted(days))
 
 
 def refresh(engine: Engine, site_ids: Iterable[int] | None = None) -> int:

@@ -38,6 +38,33 @@ def _pg(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
+class _Where:
+    """WHERE conditions and their parameters, typed by value (a list expands, a datetime is
+    a UTC timestamp, a date a day), built up one condition at a time."""
+
+    def __init__(self) -> None:
+        self.conditions: list[str] = []
+        self.params: dict[str, Any] = {}
+        self.binds: list[Any] = []
+
+    def add(self, condition: str, **params: Any) -> _Where:
+        self.conditions.append(condition)
+        for name, value in params.items():
+            self.params[name] = value
+            if isinstance(value, list):
+                self.binds.append(bindparam(name, expanding=True))
+            elif isinstance(value, dt.datetime):
+                self.binds.append(bindparam(name, type_=UTCDateTime()))
+            elif isinstance(value, dt.date):
+                self.binds.append(bindparam(name, type_=Date()))
+        return self
+
+    def statement(self, head: str, tail: str = "") -> Any:
+        """``head WHERE ... tail`` as a text statement with the parameters' types bound."""
+        sql = f"{head} WHERE {' AND '.join(self.conditions)} {tail}".rstrip()
+        return text(sql).bindparams(*self.binds)
+
+
 # --------------------------------------------------------------------------- marks
 def has_marks(conn: Connection) -> bool:
     return conn.execute(text("SELECT 1 FROM usage_mark LIMIT 1")).first() is not None
@@ -121,17 +148,14 @@ def site_bookings(conn: Connection, space_ids: Sequence[int], *, lo: dt.datetime
         epoch = "CAST(FLOOR(EXTRACT(EPOCH FROM {})) AS BIGINT)"
     else:
         epoch = "CAST(strftime('%s', {}) AS INTEGER)"
-    where = ["b.space_id IN :ids", "b.status <> 'cancelled'"]
-    params: dict[str, Any] = {"ids": list(space_ids)}
-    binds: list[Any] = [bindparam("ids", expanding=True)]
+    w = _Where().add("b.space_id IN :ids", ids=list(space_ids)).add("b.status <> 'cancelled'")
     if lo is not None and hi is not None:
-        where += ["b.start_at < :hi", "b.start_at > :lower", "b.end_at > :lo"]
-        params.update(hi=hi, lo=lo, lower=lo - dt.timedelta(minutes=max_minutes))
-        binds += [bindparam(n, type_=UTCDateTime()) for n in ("hi", "lo", "lower")]
-    sql = (f"SELECT b.space_id, sp.kind, b.org_id, b.status, {epoch.format('b.start_at')}, "
-           f"{epoch.format('b.end_at')} FROM booking b JOIN space sp ON sp.id = b.space_id "
-           f"WHERE {' AND '.join(where)}")
-    rows = conn.execute(text(sql).bindparams(*binds), params).all()
+        w.add("b.start_at < :hi", hi=hi).add("b.end_at > :lo", lo=lo)
+        w.add("b.start_at > :lower", lower=lo - dt.timedelta(minutes=max_minutes))
+    rows = conn.execute(w.statement(
+        f"SELECT b.space_id, sp.kind, b.org_id, b.status, {epoch.format('b.start_at')}, "
+        f"{epoch.format('b.end_at')} FROM booking b JOIN space sp ON sp.id = b.space_id"),
+        w.params).all()
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
@@ -140,12 +164,10 @@ def clear_days(conn: Connection, site_id: int, first: dt.date | None = None,
                last: dt.date | None = None) -> None:
     """Delete the site's summary rows for ``first``..``last`` (every day without them)."""
     for name in TABLES:
-        if first is None or last is None:
-            conn.execute(text(f"DELETE FROM {name} WHERE site_id = :s"), {"s": site_id})
-        else:
-            stmt = text(f"DELETE FROM {name} WHERE site_id = :s AND day >= :a AND day <= :b"
-                        ).bindparams(bindparam("a", type_=Date()), bindparam("b", type_=Date()))
-            conn.execute(stmt, {"s": site_id, "a": first, "b": last})
+        w = _Where().add("site_id = :s", s=site_id)
+        if first is not None and last is not None:
+            w.add("day >= :a", a=first).add("day <= :b", b=last)
+        conn.execute(w.statement(f"DELETE FROM {name}"), w.params)
 
 
 def day_value(conn: Connection) -> Callable[[dt.date], Any]:
@@ -185,22 +207,17 @@ def summed(conn: Connection, name: str, site_ids: Sequence[int], first: dt.date,
     bad = set(group) - GROUPABLE[name]
     if bad:
         raise ValueError(f"{name} cannot be grouped by {sorted(bad)}")
-    where = ["site_id IN :ids", "day >= :a", "day <= :b"]
-    binds = [bindparam("ids", expanding=True), bindparam("a", type_=Date()),
-             bindparam("b", type_=Date())]
-    params: dict[str, Any] = {"ids": list(site_ids), "a": first, "b": last}
+    w = _Where().add("site_id IN :ids", ids=list(site_ids))
+    w.add("day >= :a", a=first).add("day <= :b", b=last)
     if before is not None:
-        where.append("day < :before")
-        binds.append(bindparam("before", type_=Date()))
-        params["before"] = before
+        w.add("day < :before", before=before)
     if kind is not None:
-        where.append("kind = :kind")
-        params["kind"] = kind
+        w.add("kind = :kind", kind=kind)
     cols = ", ".join(group)
-    sql = (f"SELECT {cols}, SUM(bookings) AS bookings, SUM(minutes) AS minutes FROM {name} "
-           f"WHERE {' AND '.join(where)} GROUP BY {cols}")
+    stmt = w.statement(f"SELECT {cols}, SUM(bookings) AS bookings, SUM(minutes) AS minutes "
+                       f"FROM {name}", f"GROUP BY {cols}")
     out = []
-    for r in conn.execute(text(sql).bindparams(*binds), params):
+    for r in conn.execute(stmt, w.params):
         d = dict(r._mapping)
         d["bookings"] = int(d["bookings"] or 0)
         d["minutes"] = float(d["minutes"] or 0.0)
@@ -219,28 +236,26 @@ def levels(conn: Connection, site_ids: Sequence[int], first: dt.date, last: dt.d
     bad = set(group) - GROUPABLE["usage_level"]
     if bad:
         raise ValueError(f"usage_level cannot be grouped by {sorted(bad)}")
-    values, params = [], {}
-    binds: list[Any] = [bindparam("ids", expanding=True), bindparam("a", type_=Date()),
-                        bindparam("b", type_=Date())]
+    w = _Where().add("l.site_id IN :ids", ids=list(site_ids))
+    w.add("l.day >= :a", a=first).add("l.day <= :b", b=last)
+    if kind is not None:
+        w.add("l.kind = :kind", kind=kind)
+    values = []
     for i, ((site_id, k), cap) in enumerate(sorted(caps.items())):
         values.append(f"(:cs{i}, :ck{i}, :cc{i})")
-        params.update({f"cs{i}": site_id, f"ck{i}": k, f"cc{i}": cap})
-        binds += [bindparam(f"cs{i}", type_=Integer()), bindparam(f"ck{i}", type_=String()),
-                  bindparam(f"cc{i}", type_=Integer())]
-    where = ["l.site_id IN :ids", "l.day >= :a", "l.day <= :b"]
-    params.update({"ids": list(site_ids), "a": first, "b": last})
-    if kind is not None:
-        where.append("l.kind = :kind")
-        params["kind"] = kind
+        w.params.update({f"cs{i}": site_id, f"ck{i}": k, f"cc{i}": cap})
+        w.binds += [bindparam(f"cs{i}", type_=Integer()), bindparam(f"ck{i}", type_=String()),
+                    bindparam(f"cc{i}", type_=Integer())]
     keys = ["l.site_id", "l.kind"] + [f"l.{g}" for g in group if g not in ("site_id", "kind")]
     names = ", ".join(keys)
-    sql = (f"WITH c (site_id, kind, cap) AS (VALUES {', '.join(values)}) "
-           f"SELECT {names}, MAX(l.level) AS peak, "
-           f"SUM(CASE WHEN l.level = c.cap THEN l.minutes ELSE 0 END) AS saturated "
-           f"FROM usage_level l JOIN c ON c.site_id = l.site_id AND c.kind = l.kind "
-           f"WHERE {' AND '.join(where)} GROUP BY {names}")
+    stmt = w.statement(
+        f"WITH c (site_id, kind, cap) AS (VALUES {', '.join(values)}) "
+        f"SELECT {names}, MAX(l.level) AS peak, "
+        f"SUM(CASE WHEN l.level = c.cap THEN l.minutes ELSE 0 END) AS saturated "
+        f"FROM usage_level l JOIN c ON c.site_id = l.site_id AND c.kind = l.kind",
+        f"GROUP BY {names}")
     out = []
-    for r in conn.execute(text(sql).bindparams(*binds), params):
+    for r in conn.execute(stmt, w.params):
         d = dict(r._mapping)
         d["peak"] = int(d["peak"] or 0)
         d["saturated"] = float(d["saturated"] or 0.0)
@@ -255,21 +270,14 @@ def bookings_starting(conn: Connection, site_ids: Sequence[int], start: dt.datet
     after ``ending_after``): ``site_id, kind, space_id, org_id, status, start_at``. For the
     few bookings a report counts outside the summaries: those under way as the period begins
     and those of today that have started."""
-    where = ["sp.site_id IN :ids", "b.status <> 'cancelled'", "b.start_at >= :t0",
-             "b.start_at < :t1"]
-    binds = [bindparam("ids", expanding=True), bindparam("t0", type_=UTCDateTime()),
-             bindparam("t1", type_=UTCDateTime())]
-    params: dict[str, Any] = {"ids": list(site_ids), "t0": start, "t1": end}
+    w = _Where().add("sp.site_id IN :ids", ids=list(site_ids)).add("b.status <> 'cancelled'")
+    w.add("b.start_at >= :t0", t0=start).add("b.start_at < :t1", t1=end)
     if ending_after is not None:
-        where.append("b.end_at > :after")
-        binds.append(bindparam("after", type_=UTCDateTime()))
-        params["after"] = ending_after
+        w.add("b.end_at > :after", after=ending_after)
     if kind is not None:
-        where.append("sp.kind = :kind")
-        params["kind"] = kind
-    sql = ("SELECT sp.site_id, sp.kind, b.space_id, b.org_id, b.status, b.start_at "
-           "FROM booking b JOIN space sp ON sp.id = b.space_id WHERE " + " AND ".join(where))
-    stmt = text(sql).bindparams(*binds).columns(site_id=Integer(), kind=String(),
-                                                space_id=Integer(), org_id=Integer(),
-                                                status=String(), start_at=UTCDateTime())
-    return list(conn.execute(stmt, params).all())
+        w.add("sp.kind = :kind", kind=kind)
+    stmt = w.statement("SELECT sp.site_id, sp.kind, b.space_id, b.org_id, b.status, b.start_at "
+                       "FROM booking b JOIN space sp ON sp.id = b.space_id").columns(
+        site_id=Integer(), kind=String(), space_id=Integer(), org_id=Integer(),
+        status=String(), start_at=UTCDateTime())
+    return list(conn.execute(stmt, w.params).all())

@@ -90,7 +90,7 @@ class ReportsScreen(Screen[None]):
 
     DEFAULT_CSS = """
     ReportsScreen #controls { height: auto; padding: 0 1; }
-    ReportsScreen #controls Input { width: 16; }
+    ReportsScreen #controls Input { width: 17; }
     ReportsScreen #controls #sites { width: 24; }
     ReportsScreen #controls Select { width: 24; }
     ReportsScreen #controls Label { padding: 1 1 0 1; }
