@@ -11,11 +11,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import Connection, Row, select
 
-from booking import permissions
+from booking import permissions, status
 from booking.errors import (
-    Conflict,
     CospaceError,
     InvalidInput,
     NotFound,
@@ -25,6 +24,7 @@ from booking.errors import (
 from booking.models import BookingView
 from booking.timeutil import to_local
 from db import queries as q
+from db import status as sst
 from db.engine import read_tx, write_tx
 from db.tables import Booking, Staff
 
@@ -76,6 +76,8 @@ def _cancel_rows(app: Any, conn: Connection, rows: Sequence[Row], missing: Seque
                  *, reason: str) -> list[BookingView]:
     actor = app._load_actor(conn)
     now = app.now()
+    # Locked and re-read (FOR UPDATE on PostgreSQL): what is checked is what is changed.
+    rows = sst.locked_rows(conn, [r.id for r in rows])
     refusals: list[str] = [f"There is no booking #{i}." for i in missing]
     err_cls: type[CospaceError] = NotFound if refusals else RuleViolation
     for r in rows:
@@ -86,7 +88,7 @@ def _cancel_rows(app: Any, conn: Connection, rows: Sequence[Row], missing: Seque
             if err_cls is RuleViolation:
                 err_cls = NotPermitted
             continue
-        if r.status != "confirmed":
+        if r.status not in status.TRANSITIONS["cancel"].allowed:
             refusals.append(f"#{r.id} is {r.status.replace('_', '-')}; only a confirmed "
                             "booking can be cancelled.")
         elif r.end_at <= now:
@@ -96,19 +98,7 @@ def _cancel_rows(app: Any, conn: Connection, rows: Sequence[Row], missing: Seque
         raise err_cls(f"Nothing was cancelled: {len(refusals)} of the {total} booking"
                       f"{'s' if total != 1 else ''} cannot be:\n  " + "\n  ".join(refusals))
     ids = [r.id for r in rows]
-    done = 0
-    for chunk in range(0, len(ids), 500):
-        part = ids[chunk:chunk + 500]
-        done += conn.execute(
-            update(B).where(B.c.id.in_(part), B.c.status == "confirmed")
-            .values(status="cancelled", updated_at=now)).rowcount
-    if done != len(ids):  # another terminal changed one meanwhile (PostgreSQL, READ COMMITTED)
-        raise Conflict("Nothing was cancelled: some of these bookings changed while you were "
-                       "cancelling them; look again and retry.")
-    q.add_audits(conn, [
-        dict(at=now, actor=actor.login, action="cancel", entity="booking", entity_id=r.id,
-             before={"status": r.status}, after={"status": "cancelled"}, reason=reason)
-        for r in rows])
+    status.apply(conn, actor=actor.login, action="cancel", rows=rows, at=now, reason=reason)
     return [app._view(r, actor) for r in _rows_by_id(conn, ids)]
 
 

@@ -35,6 +35,7 @@ BOOKING_ACTIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "checkin": (frozenset({"front-desk", "admin"}), frozenset()),
     "noshow": (frozenset({"front-desk", "admin"}), frozenset()),
     "release": (frozenset({"front-desk", "admin"}), frozenset()),
+    "undo": (frozenset({"front-desk", "admin"}), frozenset()),
     "override": (frozenset({"front-desk", "admin"}), frozenset()),
 }
 #: "Advisers can <own> only ..." for roles limited to their own organisation
@@ -51,6 +52,7 @@ NO_WORDS = {
     "checkin": "check bookings in; the front desk does that",
     "noshow": "mark bookings as no-shows; the front desk does that",
     "release": "release bookings; the front desk does that",
+    "undo": "undo a check-in, no-show or release; the front desk does that",
     "override": "override an allocation; ask the front desk or an administrator",
 }
 

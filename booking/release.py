@@ -14,8 +14,8 @@ import datetime as dt
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from db import queries as q
 from db import release_queries as rlq
+from db import status as sst
 from db.engine import read_tx, write_tx
 
 #: Kinds of space that are released when nobody checks in.
@@ -39,19 +39,20 @@ def sweep(engine: Engine, now: dt.datetime) -> list[int]:
     re-checks the status, so two terminals sweeping at once release each booking once.
     """
     with read_tx(engine) as conn:
-        ids = due(list(rlq.release_candidates(conn, now, RELEASED_KINDS)), now)
+        candidates = list(rlq.release_candidates(conn, now, RELEASED_KINDS))
+        ids = due(candidates, now)
+        starts = {r.id: r.start_at for r in candidates}
     if not ids:
         return []
-    released: list[int] = []
+    from booking import status
+
     try:
         with write_tx(engine) as conn:
-            for booking_id in ids:
-                if rlq.release(conn, booking_id, now):
-                    q.add_audit(conn, at=now, actor=SYSTEM_ACTOR, action="release",
-                                entity="booking", entity_id=booking_id,
-                                before={"status": "confirmed"}, after={"status": "released"},
-                                reason="not checked in in time")
-                    released.append(booking_id)
+            # Locked and re-read: a booking checked in or moved meanwhile is left alone.
+            rows = [r for r in sst.locked_rows(conn, ids)
+                    if r.status == "confirmed" and r.start_at == starts[r.id]]
+            status.apply(conn, actor=SYSTEM_ACTOR, action="release", rows=rows, at=now,
+                         reason="not checked in in time")
     except OperationalError:  # the store is busy: the next sweep will do it
         return []
-    return released
+    return [r.id for r in rows]

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Row, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from booking import allocations, permissions, rules
+from booking import allocations, permissions, rules, status
 from booking.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from booking.models import MAX_BOOKING_MINUTES, Actor, BookingView, OrgInfo, SiteInfo, SpaceInfo
 from booking.recurrence import (
@@ -46,6 +46,7 @@ from booking.timeutil import (
 )
 from db import queries as q
 from db import series as sq
+from db import status as sst
 from db.engine import read_tx, write_tx
 
 if TYPE_CHECKING:
@@ -481,14 +482,12 @@ def cancel_series(app: Cospace, booking_id: int, scope: str = "one") -> list[Boo
                 + (f" from booking #{booking_id} on" if scope == "following" else "")
                 + "; nothing was cancelled."
             )
-        ids = [r.id for r in targets]
-        sq.set_status(conn, ids, "cancelled", now)
-        sq.add_audits(conn, [
-            dict(at=now, actor=actor.login, action="cancel", entity="booking", entity_id=i,
-                 before={"status": "confirmed"}, after={"status": "cancelled"},
-                 reason=f"series #{row.series_id}, {scope}")
-            for i in ids
-        ])
+        # Locked and re-read: a date checked in or cancelled meanwhile is left as it is.
+        locked = [r for r in sst.locked_rows(conn, [r.id for r in targets])
+                  if r.status == "confirmed"]
+        status.apply(conn, actor=actor.login, action="cancel", rows=locked, at=now,
+                     reason=f"series #{row.series_id}, {scope}")
+        ids = [r.id for r in locked]
         wanted = set(ids)
         return [app._view(r, actor) for r in sq.series_bookings(conn, [row.series_id])
                 if r.id in wanted]

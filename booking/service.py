@@ -22,7 +22,6 @@ from booking.errors import (
     CospaceError,
     InvalidInput,
     NotFound,
-    RuleViolation,
     StoreUnavailable,
 )
 from booking.models import (
@@ -433,82 +432,30 @@ class Cospace:
         return Conflict(f"{space.label} was booked by someone else at the same moment; "
                         "look again at the board.")
 
-    def _change_status(self, booking_id: int, action: str, new_status: str,
-                       allowed_from: tuple[str, ...], refusal: str,
-                       time_check: Callable[[Row, dt.datetime], None] | None = None) -> BookingView:
-        now = self.now()
-        row = None
-        try:
-            with write_tx(self.engine) as conn:
-                actor = self._load_actor(conn)
-                row = q.booking_row(conn, booking_id)
-                if row is None:
-                    raise NotFound(f"There is no booking #{booking_id}.")
-                permissions.require_booking_action(actor, action, row.org_id, row.org_code)
-                if row.status not in allowed_from:
-                    raise RuleViolation(refusal.format(id=booking_id,
-                                                       status=row.status.replace("_", "-")))
-                if time_check is not None:
-                    time_check(row, now)
-                if new_status in ACTIVE_STATUSES and row.status not in ACTIVE_STATUSES:
-                    # Back in use (a late check-in after a no-show or a release): the space
-                    # may have been booked meanwhile.
-                    found = q.clashes(conn, row.space_id, row.start_at, row.end_at,
-                                      max_minutes=MAX_BOOKING_MINUTES, exclude_id=row.id)
-                    if found:
-                        space = self._space(conn, row.space_code)
-                        raise Conflict(clash_message(space, row.tz, found), holders=list(found))
-                q.update_booking(conn, booking_id, {"status": new_status, "updated_at": now})
-                q.add_audit(conn, at=now, actor=actor.login, action=action, entity="booking",
-                            entity_id=booking_id, before={"status": row.status},
-                            after={"status": new_status})
-                new = q.booking_row(conn, booking_id)
-                assert new is not None
-                return self._view(new, actor)
-        except IntegrityError as exc:
-            if row is None:
-                raise
-            raise self._constraint_conflict(exc, row.space_code, row.start_at, row.end_at,
-                                            exclude_id=row.id) from exc
-        except OperationalError as exc:
-            raise _store_busy(exc) from exc
-
+    # Status changes: one conditional transition for all of them (booking/status.py).
     def cancel(self, booking_id: int) -> BookingView:
         """Cancel a booking; it is kept for the record, and the space is free again."""
-        def not_over(row: Row, now: dt.datetime) -> None:
-            if row.end_at <= now:
-                raise RuleViolation(f"Booking #{row.id} is already over; it cannot be cancelled.")
-        return self._change_status(
-            booking_id, "cancel", "cancelled", ("confirmed",),
-            "Booking #{id} is {status}; only a confirmed booking can be cancelled.", not_over,
-        )
+        from booking import status
+
+        return status.cancel(self, booking_id)
 
     def checkin(self, booking_id: int) -> BookingView:
         """Mark that the booking's people have arrived."""
-        def today(row: Row, now: dt.datetime) -> None:
-            if to_local(row.start_at, row.tz).date() != to_local(now, row.tz).date():
-                raise RuleViolation(
-                    f"Booking #{row.id} is on {to_local(row.start_at, row.tz).format('ddd D MMM')}"
-                    "; check-in is only on the day."
-                )
-        return self._change_status(
-            booking_id, "checkin", "checked_in", ("confirmed", "no_show", "released"),
-            "Booking #{id} is {status}; it cannot be checked in.", today,
-        )
+        from booking import status
+
+        return status.checkin(self, booking_id)
 
     def noshow(self, booking_id: int) -> BookingView:
         """Mark that nobody came (did-not-attend); the space is free again."""
-        def started(row: Row, now: dt.datetime) -> None:
-            if row.start_at > now:
-                raise RuleViolation(
-                    f"Booking #{row.id} starts at {to_local(row.start_at, row.tz).format('HH:mm')}"
-                    "; it can be marked a no-show only once it has started."
-                )
-        return self._change_status(
-            booking_id, "noshow", "no_show", ("confirmed",),
-            "Booking #{id} is {status}; only a confirmed booking can be marked a no-show.",
-            started,
-        )
+        from booking import status
+
+        return status.noshow(self, booking_id)
+
+    def undo(self, booking_id: int) -> BookingView:
+        """Back to confirmed: a mistaken check-in, no-show or release, or a cancellation."""
+        from booking import status
+
+        return status.undo(self, booking_id)
 
     def get(self, booking_id: int) -> BookingView:
         with read_tx(self.engine) as conn:

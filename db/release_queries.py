@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import Connection, Row, select
 
 from db.tables import Booking, Site, Space
 
@@ -30,11 +30,3 @@ def release_candidates(conn: Connection, now: dt.datetime, kinds: Sequence[str])
     )
     return conn.execute(q).all()
 
-
-def release(conn: Connection, booking_id: int, now: dt.datetime) -> bool:
-    """Mark one booking released if it is still confirmed; True when it was."""
-    res = conn.execute(
-        update(B).where(B.c.id == booking_id, B.c.status == "confirmed")
-        .values(status="released", updated_at=now)
-    )
-    return bool(res.rowcount)

@@ -222,6 +222,10 @@ class Booking(SQLModel, table=True):
     )
     created_at: dt.datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     updated_at: dt.datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    #: A date of a series changed on its own: the start (UTC) its rule planned for it (the
+    #: iCalendar RECURRENCE-ID). None for every other booking.
+    moved_from: dt.datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True))
 
 
 class Audit(SQLModel, table=True):
