@@ -1,8 +1,10 @@
 """An organisation's bookings as iCalendar, so advisers see their slots in Outlook.
 
 A series is one VEVENT in the site's zone (DTSTART with TZID, a VTIMEZONE, the RRULE) with an
-EXDATE for each date of the rule that is not held as planned: cancelled, skipped (closed or
-clashing when booked) or moved. A moved date and every single booking is a plain VEVENT.
+EXDATE for each date of the rule that is not held: cancelled, or skipped (closed or clashing
+when booked). A date changed on its own (moved, extended, another room) is an exception of the
+rule: a VEVENT with the series' UID and a RECURRENCE-ID naming the date the rule planned.
+Every single booking is a plain VEVENT.
 Only the organisation's own active bookings are exported; purposes only where the acting
 person may see them.
 """
@@ -86,29 +88,48 @@ def _rrule(rule: str, tz: str) -> icalendar.vRecur:
 
 def series_events(srow: Row, views: Sequence[BookingView],
                   now: dt.datetime) -> list[icalendar.Event]:
-    """One VEVENT for the series' rule (with EXDATEs) plus one per moved date."""
+    """One VEVENT for the series' rule (with EXDATEs), one exception (same UID, RECURRENCE-ID
+    the date the rule planned) per date changed on its own, and a plain VEVENT for any other
+    date off the rule."""
     tz = srow.tz
     dtstart = dt.datetime.fromisoformat(srow.dtstart_local)
     occurrences = expand(srow.rrule, dtstart, srow.duration_min, tz)
     active = [v for v in views if v.status in ACTIVE_STATUSES]
     planned = {(o.start, o.end): o for o in occurrences if o.exists}
-    covered = {(v.start, v.end) for v in active if (v.start, v.end) in planned}
-    moved = [v for v in active if (v.start, v.end) not in covered]
-    events = [single_event(v, now) for v in moved]
-    if not covered:
+    planned_starts = {o.start: o for o in occurrences if o.exists}
+    covered = {(v.start, v.end) for v in active
+               if v.moved_from is None and (v.start, v.end) in planned}
+    exceptions = [v for v in active if v.moved_from is not None
+                  and v.moved_from in planned_starts
+                  and (planned_starts[v.moved_from].start,
+                       planned_starts[v.moved_from].end) not in covered]
+    excepted = {v.moved_from for v in exceptions}
+    others = [v for v in active if (v.start, v.end) not in covered and v not in exceptions]
+    events = [single_event(v, now) for v in others]
+    if not covered and not exceptions:
         return events
-    first = next(v for v in active if (v.start, v.end) in covered)
+    uid = f"series-{srow.id}@cospace"
+    first = next(v for v in active if (v.start, v.end) in covered or v in exceptions)
     event = icalendar.Event()
-    event.add("uid", f"series-{srow.id}@cospace")
+    event.add("uid", uid)
     event.add("dtstart", _naive_local(dtstart, tz))
     event.add("dtend", _naive_local(dtstart + dt.timedelta(minutes=srow.duration_min), tz))
     event.add("rrule", _rrule(srow.rrule, tz))
     exdates = [_naive_local(o.local_start, tz) for o in occurrences
-               if not o.exists or (o.start, o.end) not in covered]
+               if not o.exists or ((o.start, o.end) not in covered and o.start not in excepted)]
     if exdates:
         event.add("exdate", exdates)
     _describe(event, first, now)
-    return [event] + events
+    out = [event]
+    for v in exceptions:
+        ex = icalendar.Event()
+        ex.add("uid", uid)
+        ex.add("recurrence-id", _local(v.moved_from, tz))  # type: ignore[arg-type]
+        ex.add("dtstart", _local(v.start, v.tz))
+        ex.add("dtend", _local(v.end, v.tz))
+        _describe(ex, v, now)
+        out.append(ex)
+    return out + events
 
 
 def build_calendar(singles: Sequence[BookingView],

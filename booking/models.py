@@ -118,6 +118,8 @@ class BookingView:
     series: int | None
     booked_by: str | None
     details_visible: bool
+    #: a date of a series changed on its own: the start its rule planned (UTC), else None
+    moved_from: dt.datetime | None = None
 
     @property
     def active(self) -> bool:

@@ -33,7 +33,6 @@ from booking.recurrence import (
     describe,
     expand,
     local_starts,
-    place,
     rule_parts,
     with_end,
 )
@@ -505,123 +504,28 @@ def _not_started(row: Row, now: dt.datetime) -> None:
 def move_occurrence(app: Cospace, booking_id: int, start: str | dt.datetime,
                     end: str | dt.datetime, *, space: str | None = None) -> BookingView:
     """Move one booking (typically one date of a series) to another time, or space; it stays
-    in its series. Rules and clashes are checked as for a new booking."""
+    in its series, marked as moved. Rules and clashes are checked as for a new booking
+    (:func:`booking.change.change_booking`)."""
+    from booking.change import Changes, change_booking
+
     now = app.now()
-    try:
-        with write_tx(app.engine) as conn:
-            actor, row = _load(app, conn, booking_id, "move")
-            _not_started(row, now)
-            space_ = app._space(conn, space or row.space_code)
-            site = app._site(conn, id=space_.site_id)
-            org_ = app._org(conn, row.org_code)
-            s, e = app._times(start, end, site.tz)
-            rules.check_booking(space=space_, site=site, org=org_, start=s, end=e,
-                                attendees=row.attendees, confidential=bool(row.confidential),
-                                now=now)
-            app._refuse_clash(conn, space_, site, s, e, exclude_id=booking_id)
-            allocations.enforce(conn, actor=actor, org=org_, site=site, kind=space_.kind,
-                                intervals=[(s, e)], exclude_ids=[booking_id])
-            values = {"start_at": s, "end_at": e, "space_id": space_.id, "updated_at": now}
-            q.update_booking(conn, booking_id, values)
-            q.add_audit(conn, at=now, actor=actor.login, action="move", entity="booking",
-                        entity_id=booking_id,
-                        before={"start_at": row.start_at, "end_at": row.end_at,
-                                "space": row.space_code},
-                        after={"start_at": s, "end_at": e, "space": space_.code},
-                        reason=f"series #{row.series_id}" if row.series_id else "")
-            new = q.booking_row(conn, booking_id)
-            assert new is not None
-            return app._view(new, actor)
-    except IntegrityError as exc:
-        raise _constraint(exc, space or str(booking_id)) from exc
+    with read_tx(app.engine) as conn:
+        _, row = _load(app, conn, booking_id, "move")
+        _not_started(row, now)
+    return change_booking(app, booking_id, Changes(start=start, end=end, space=space))
 
 
 def retime_following(app: Cospace, booking_id: int, start: str, end: str) -> SeriesResult:
     """Give this date of a series and every later one a new wall-clock time (``HH:MM`` to
-    ``HH:MM``), keeping their dates. The clashes are re-checked in one pass; one clash refuses
-    the change. The series is split: the earlier dates keep the old rule (now ending the day
-    before), the changed ones form a new series with the new time."""
+    ``HH:MM``), keeping their dates; all or nothing (:func:`booking.change.change_following`).
+    The series is split: the earlier dates keep the old rule (now ending the day before), the
+    changed ones form a new series with the new time."""
+    from booking.change import change_following
+
     start_min, end_min = parse_time_of_day(start), parse_time_of_day(end)
     if end_min <= start_min:
         raise RuleViolation(f"The end ({end}) must be after the start ({start}).")
-    minutes = end_min - start_min
-    now = app.now()
-    try:
-        with write_tx(app.engine) as conn:
-            actor, row = _load(app, conn, booking_id, "move")
-            if row.series_id is None:
-                raise InvalidInput(f"Booking #{booking_id} is not part of a series.")
-            _not_started(row, now)
-            srow = sq.series_row(conn, row.series_id)
-            assert srow is not None
-            tz = srow.tz
-            rows = sq.series_bookings(conn, [row.series_id])
-            targets = [r for r in rows if r.status == "confirmed" and r.start_at > now
-                       and r.start_at >= row.start_at]
-            org_ = app._org(conn, row.org_code)
-            spaces: dict[str, SpaceInfo] = {}
-            moves: dict[int, Occurrence] = {}
-            by_space: dict[str, list[Occurrence]] = {}
-            site: SiteInfo | None = None
-            for r in targets:
-                sp = spaces.get(r.space_code) or app._space(conn, r.space_code)
-                spaces[r.space_code] = sp
-                site = app._site(conn, id=sp.site_id) if site is None else site
-                day = to_local(r.start_at, tz).date()
-                occ = place(dt.datetime(day.year, day.month, day.day) +
-                            dt.timedelta(minutes=start_min), minutes, tz)
-                if not occ.exists:
-                    raise RuleViolation(f"{start} does not exist in {tz} on {day.isoformat()} "
-                                        "(the clocks go forward); nothing was changed.")
-                _check_rules(occ, space=sp, site=site, org=org_, attendees=r.attendees,
-                             confidential=bool(r.confidential), now=now)
-                moves[r.id] = occ
-                by_space.setdefault(r.space_code, []).append(occ)
-            assert site is not None
-            exclude = frozenset(moves)
-            clashes: list[Clash] = []
-            for code, occs in by_space.items():
-                held = sq.active_overlapping(conn, spaces[code].id,
-                                             [(o.start, o.end) for o in occs],  # type: ignore[misc]
-                                             max_minutes=MAX_BOOKING_MINUTES)
-                clashes += sweep(occs, held, tz, org_.code, exclude)[1]
-            if clashes:
-                plan = SeriesPlan(space=row.space_code, tz=tz, rule=srow.rrule,
-                                  dtstart_local=dt.datetime.fromisoformat(srow.dtstart_local),
-                                  duration_min=minutes, description="",
-                                  free=[], clashes=clashes, skipped=[])
-                lines = [f"The new time clashes on {len(plan.clash_days)} dates; nothing was "
-                         "changed:"] + [f"  {c.describe()}" for c in clashes]
-                raise SeriesConflict("\n".join(lines), plan)
-            for code, occs in by_space.items():
-                allocations.enforce(conn, actor=actor, org=org_, site=site,
-                                    kind=spaces[code].kind,
-                                    intervals=[(o.start, o.end) for o in occs],  # type: ignore[misc]
-                                    exclude_ids=list(moves))
-            new_id = _split(conn, srow, targets, start_min, minutes, actor, now)
-            for r in targets:
-                occ = moves[r.id]
-                q.update_booking(conn, r.id, {"start_at": occ.start, "end_at": occ.end,
-                                              "series_id": new_id, "updated_at": now})
-            sq.add_audits(conn, [
-                dict(at=now, actor=actor.login, action="move", entity="booking",
-                     entity_id=r.id,
-                     before={"start_at": r.start_at, "end_at": r.end_at,
-                             "series_id": r.series_id},
-                     after={"start_at": moves[r.id].start, "end_at": moves[r.id].end,
-                            "series_id": new_id},
-                     reason=f"series #{row.series_id}: new time from booking #{booking_id} on")
-                for r in targets
-            ])
-            wanted = {r.id for r in targets}
-            views = [app._view(r, actor) for r in sq.series_bookings(conn, [new_id])
-                     if r.id in wanted]
-            nrow = sq.series_row(conn, new_id)
-            assert nrow is not None
-            return SeriesResult(series=new_id, booked=views, description=describe(
-                nrow.rrule, dt.datetime.fromisoformat(nrow.dtstart_local), nrow.duration_min))
-    except IntegrityError as exc:
-        raise _constraint(exc, str(booking_id)) from exc
+    return change_following(app, booking_id, times=(start_min, end_min))
 
 
 def _split(conn: Connection, srow: Row, targets: Sequence[Row], start_min: int, minutes: int,

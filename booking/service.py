@@ -515,6 +515,7 @@ class Cospace:
             purpose=row.purpose if visible else None,
             confidential=bool(row.confidential), series=row.series_id,
             booked_by=row.booked_by_login if visible else None, details_visible=visible,
+            moved_from=getattr(row, "moved_from", None),
         )
 
     # ----------------------------------------------------------------- search
