@@ -53,10 +53,10 @@ def set_status(conn: Connection, ids: Sequence[int], new: str, allowed: Sequence
 
 
 def update_if_unchanged(conn: Connection, row: Row, values: dict[str, Any]) -> bool:
-    """Write ``values`` to the booking ``row`` was read from, only if it is still confirmed at
+    """Write ``values`` to the booking ``row`` was read from, only if it still has the status,
     the same space and times; True when it was written."""
     res = conn.execute(
-        update(B).where(B.c.id == row.id, B.c.status == "confirmed",
+        update(B).where(B.c.id == row.id, B.c.status == row.status,
                         B.c.space_id == row.space_id, B.c.start_at == row.start_at,
                         B.c.end_at == row.end_at)
         .values(**values))
