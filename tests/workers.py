@@ -113,3 +113,29 @@ def crash_writer(url: str, flag: str, n: int) -> None:
                     fh.write(str(i))
                 time.sleep(600)  # killed here, halfway through the batch
     sys.exit(0)
+
+
+def race(url: str, login: str, action: str, booking_id: int, args: dict, barrier,
+         results) -> None:
+    """Open the store as ``login``, wait for the others, then do ``action`` on one booking
+    (``checkin``, ``cancel``, ``noshow``, ``undo`` or ``change`` with ``args``); report
+    ("ok", status) or ("refused", message) or ("error", text)."""
+    from booking.change import change_booking
+    from booking.errors import CospaceError
+    from booking.service import Cospace
+
+    try:
+        app = Cospace.open(url, login, fixed_clock)
+        app.actor  # noqa: B018 - load before the start line
+        barrier.wait(60)
+        try:
+            if action == "change":
+                view = change_booking(app, booking_id, **args)
+            else:
+                view = getattr(app, action)(booking_id)
+            results.put((action, "ok", f"{view.status} {view.space}"))
+        except CospaceError as exc:
+            results.put((action, "refused", exc.message))
+        app.engine.dispose()
+    except Exception:  # noqa: BLE001
+        results.put((action, "error", traceback.format_exc()))
