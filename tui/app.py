@@ -64,6 +64,8 @@ class CospaceApp(App[int]):
         self.views: dict[str, Screen] = {}
         self.poll_enabled = poll
         self._counter: int | None = None
+        #: the booking this terminal last checked in, marked a no-show or cancelled (``u``)
+        self.last_mark: int | None = None
         #: set once the board has drawn its first day of data (for the start-up benchmark)
         self.first_data_shown = False
         # the store's first reads start now, in parallel with Textual's own start-up
@@ -170,9 +172,81 @@ class CospaceApp(App[int]):
             self.call_from_thread(self.notify, exc.message, severity="error", timeout=8)
             return
         words = {"checkin": "checked in", "noshow": "marked no-show", "cancel": "cancelled"}
+        self.last_mark = view.id
         self.call_from_thread(self.notify, f"#{view.id} {view.space} {view.org} "
-                                           f"{words[action]}.")
+                                           f"{words[action]} (u undoes it).")
         self.call_from_thread(self.refresh_views)
+
+    # ------------------------------------------------------------------ change, undo
+    def undo_mark(self, at_cursor: BookingView | None) -> None:
+        """``u``: undo the last mark made at this terminal, else the mark of the booking at
+        the cursor."""
+        marked = ("checked_in", "no_show", "released", "cancelled")
+        booking_id = self.last_mark
+        if booking_id is None and at_cursor is not None and at_cursor.status in marked:
+            booking_id = at_cursor.id
+        if booking_id is None:
+            self.notify("Nothing to undo: no check-in, no-show, release or cancellation here.",
+                        severity="warning")
+            return
+        self.undo_booking(booking_id)
+
+    @work(thread=True, group="change", exit_on_error=False)
+    def undo_booking(self, booking_id: int) -> None:
+        from booking import status
+
+        try:
+            before = self.cospace.get(booking_id)
+            view = status.undo(self.cospace, booking_id)
+        except CospaceError as exc:
+            self.call_from_thread(self.notify, exc.message, severity="error", timeout=8)
+            return
+        if self.last_mark == booking_id:
+            self.last_mark = None
+        mark = status.MARK_WORDS.get(before.status, "mark")
+        self.call_from_thread(self.notify, f"Undid the {mark} of #{view.id} {view.space} "
+                                           f"{view.org}: confirmed again.")
+        self.call_from_thread(self.refresh_views)
+
+    def open_change(self, view: BookingView | None) -> None:
+        """Open the booking form on ``view``, prefilled; saving changes it."""
+        if view is None:
+            self.notify("There is no booking here.", severity="warning")
+            return
+        if view.status not in ("confirmed", "checked_in"):
+            self.notify(f"#{view.id} is {view.status.replace('_', '-')}: only a confirmed "
+                        "booking can be changed (u undoes a mark).", severity="warning")
+            return
+        self.load_change_form(view)
+
+    @work(thread=True, group="change-form", exit_on_error=False)
+    def load_change_form(self, view: BookingView) -> None:
+        site = self.cospace.site(view.site)
+        spaces = [s for s in self.cospace.spaces(view.site) if s.active]
+        self.call_from_thread(self.show_change_form, view, site, spaces)
+
+    def show_change_form(self, view: BookingView, site: SiteInfo,
+                         spaces: list) -> None:  # type: ignore[type-arg]
+        from tui.screens.booking_form import BookingForm, form_start_of
+
+        if self.actor is None:
+            return
+        self.push_screen(BookingForm(self.cospace, site, spaces, self.orgs, self.actor,
+                                     form_start_of(view), editing=view), self.booking_changed)
+
+    def booking_changed(self, result: BookingView | SeriesResult | None) -> None:
+        if result is None:
+            return
+        if isinstance(result, SeriesResult):
+            n = len(result.booked)
+            self.notify(f"Changed {n} date{'s' if n != 1 else ''} of the series: "
+                        f"{result.description}.", title="Saved")
+        else:
+            self.notify(f"Changed #{result.id}: {result.space} "
+                        f"{to_local(result.start, result.tz):ddd D MMM HH:mm}"
+                        f"–{to_local(result.end, result.tz):HH:mm} for {result.org}.",
+                        title="Saved")
+        self.refresh_views()
 
     def confirm_cancel(self, view: BookingView) -> None:
         """Ask, then cancel ``view``; a date of a series asks which dates."""
@@ -222,6 +296,8 @@ class CospaceApp(App[int]):
             self.call_from_thread(self.notify, exc.message, severity="error", timeout=8)
             return
         n = len(views)
+        if scope == "one" and views:
+            self.last_mark = views[0].id
         self.call_from_thread(self.notify, f"Cancelled {n} date{'s' if n != 1 else ''} of the "
                                            "series." if n else "Nothing to cancel: those "
                                            "dates have started or are already cancelled.")

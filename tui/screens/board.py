@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from booking.change import Changes, change_booking, change_following, check_change
 from booking.errors import CospaceError
-from booking.models import BookingView
+from booking.models import KINDS, BookingView
 from booking.series import SeriesResult
-from booking.timeutil import hm, human_time_span, minutes_of_day
+from booking.timeutil import hm, human_time_span, minutes_of_day, to_local
 from tui.data import load_board, site_today
 from tui.entry import parse_day
 from tui.screens.booking_form import BookingForm, FormStart
@@ -23,6 +26,29 @@ from tui.widgets.board_grid import BoardData, BoardGrid
 
 if TYPE_CHECKING:
     from tui.app import CospaceApp
+
+
+@dataclass
+class Pending:
+    """A change of ``booking`` being made with the board's keys: where and when it would be
+    (local minutes on the board's day), and what the store's check said."""
+
+    booking: BookingView
+    space: str
+    start: int
+    end: int
+    verdict: str = "checking…"
+    ok: bool = False
+
+    @property
+    def changes(self) -> Changes:
+        b = self.booking
+        moved = (self.start, self.end) != (minutes_of_day(b.start, b.tz),
+                                           minutes_of_day(b.end, b.tz) or 1440)
+        day = to_local(b.start, b.tz).date()
+        return Changes(start=f"{day.isoformat()} {hm(self.start)}" if moved else None,
+                       end=(hm(self.end) if self.end < 1440 else "24:00") if moved else None,
+                       space=self.space if self.space != b.space else None)
 
 
 class BoardScreen(Screen[None]):
@@ -39,6 +65,21 @@ class BoardScreen(Screen[None]):
         Binding("x", "booking('noshow')", "No-show for the booking here", show=False),
         Binding("c", "booking('cancel')", "Cancel the booking here", show=False),
         Binding("h", "history", "History of the booking here", show=False),
+        Binding("e", "change", "Change"),
+        Binding("u", "undo", "Undo mark"),
+        Binding("plus,equals_sign", "nudge('extend')", "Extend the booking here by 15 min",
+                key_display="+", show=False),
+        Binding("minus", "nudge('shorten')", "Shorten the booking here by 15 min",
+                key_display="-", show=False),
+        Binding("shift+up", "nudge('up')", "Move the booking here to the space above",
+                key_display="Shift+↑", show=False),
+        Binding("shift+down", "nudge('down')", "Move the booking here to the space below",
+                key_display="Shift+↓", show=False),
+        Binding("shift+left,less_than_sign", "nudge('earlier')",
+                "Move the booking here 15 min earlier", key_display="Shift+← / <", show=False),
+        Binding("shift+right,greater_than_sign", "nudge('later')",
+                "Move the booking here 15 min later", key_display="Shift+→ / >", show=False),
+        Binding("escape", "drop_change", "Drop the change not saved yet", show=False),
     ]
 
     def __init__(self) -> None:
@@ -47,6 +88,8 @@ class BoardScreen(Screen[None]):
         self.day: dt.date | None = None
         self.data: BoardData | None = None
         self._pending_cursor: tuple[str, int] | None = None
+        #: a move, extension or shortening made with the keys, checked but not saved yet
+        self.pending: Pending | None = None
 
     @property
     def cospace_app(self) -> CospaceApp:
@@ -119,6 +162,9 @@ class BoardScreen(Screen[None]):
 
     # ------------------------------------------------------------------ cursor
     def on_board_grid_cursor_moved(self, event: BoardGrid.CursorMoved) -> None:
+        if self.pending is not None:
+            self.show_pending()
+            return
         self.query_one("#board-detail", Static).update(
             self.describe(event.space, event.minute, event.booking))
 
@@ -144,6 +190,9 @@ class BoardScreen(Screen[None]):
         return f"{about}\n{line}"
 
     def on_board_grid_slot_chosen(self, event: BoardGrid.SlotChosen) -> None:
+        if self.pending is not None:  # Enter saves the change made with the keys
+            self.save_pending()
+            return
         minute = event.minute
         if self.data is not None and self.data.closed_reason:
             self.notify(f"{self.data.site.name} is closed that day: "
@@ -217,6 +266,133 @@ class BoardScreen(Screen[None]):
 
     def action_history(self) -> None:
         self.cospace_app.show_history(self.query_one(BoardGrid).current_booking)
+
+    # ------------------------------------------------------------------ changing
+    def action_change(self) -> None:
+        """Open the booking form on the booking at the cursor; saving changes it."""
+        self.cospace_app.open_change(self.pending.booking if self.pending else
+                                     self.query_one(BoardGrid).current_booking)
+
+    def action_undo(self) -> None:
+        self.cospace_app.undo_mark(self.query_one(BoardGrid).current_booking)
+
+    def action_nudge(self, how: str) -> None:
+        """Extend, shorten or move the booking at the cursor by one step; the result is
+        checked against the store at once and saved with Enter (Esc drops it)."""
+        if self.data is None:
+            return
+        p = self.pending
+        if p is None:
+            b = self.query_one(BoardGrid).current_booking
+            if b is None:
+                self.notify("There is no booking at the cursor to change.", severity="warning")
+                return
+            p = Pending(b, b.space, minutes_of_day(b.start, b.tz),
+                        minutes_of_day(b.end, b.tz) or 1440)
+        order = [s.code for k in KINDS for s in self.data.spaces if s.kind == k]
+        space, start, end = p.space, p.start, p.end
+        if how == "extend":
+            end += 15
+        elif how == "shorten":
+            if end - 15 <= start:
+                self.notify("It cannot be shorter than that.", severity="warning")
+                return
+            end -= 15
+        elif how in ("earlier", "later"):
+            step = -15 if how == "earlier" else 15
+            start, end = start + step, end + step
+        elif how in ("up", "down") and space in order:
+            i = order.index(space) + (-1 if how == "up" else 1)
+            if not 0 <= i < len(order):
+                return
+            space = order[i]
+        if start < 0 or end > 1440:
+            return
+        self.pending = Pending(p.booking, space, start, end)
+        self.query_one(BoardGrid).go_to(space, start)
+        self.show_pending()
+        if self.pending.changes.empty:
+            self.pending.verdict, self.pending.ok = "as it was", False
+            self.show_pending()
+            return
+        self.check_pending(self.pending)
+
+    @work(thread=True, exclusive=True, group="board-check", exit_on_error=False)
+    def check_pending(self, p: Pending) -> None:
+        try:
+            check_change(self.cospace_app.cospace, p.booking.id, p.changes)
+        except CospaceError as exc:
+            self.app.call_from_thread(self.checked, p, False, exc.message)
+            return
+        self.app.call_from_thread(self.checked, p, True, "free")
+
+    def checked(self, p: Pending, ok: bool, verdict: str) -> None:
+        if self.pending is not p:
+            return  # a newer step was taken meanwhile
+        p.ok, p.verdict = ok, verdict
+        self.show_pending()
+
+    def show_pending(self) -> None:
+        p = self.pending
+        if p is None:
+            return
+        b = p.booking
+        line = Text(f"Change #{b.id} {b.org}: {b.space} {human_time_span(b.start, b.end, b.tz)}"
+                    f" → {p.space} {hm(p.start)}–{hm(p.end)}", style="bold")
+        if p.ok:
+            verdict = Text(f"✓ {p.verdict} — Enter saves, Esc drops", style="green")
+        elif p.verdict in ("checking…", "as it was"):
+            verdict = Text(f"{p.verdict} — Esc drops")
+        else:
+            verdict = Text(f"✗ {p.verdict} — not saved; Esc drops", style="bold red")
+        self.query_one("#board-detail", Static).update(Text("\n").join([line, verdict]))
+
+    def action_drop_change(self) -> None:
+        if self.pending is None:
+            return
+        self.pending = None
+        grid = self.query_one(BoardGrid)
+        self.query_one("#board-detail", Static).update(
+            self.describe(grid.current_space, grid.current_minute, grid.current_booking))
+
+    def save_pending(self) -> None:
+        p = self.pending
+        if p is None:
+            return
+        if not p.ok:
+            self.notify(f"Not saved: {p.verdict}" if p.verdict not in ("checking…", "as it was")
+                        else "Nothing to save yet.", severity="warning")
+            return
+        if p.booking.series is None:
+            self.save_change(p, following=False)
+            return
+        from tui.screens.series import ChangeScopeModal
+
+        def answer(scope: str | None) -> None:
+            if scope:
+                self.save_change(p, following=scope == "following")
+
+        self.app.push_screen(ChangeScopeModal(
+            f"#{p.booking.id} is a date of series #{p.booking.series}: change this one, or "
+            "this and the following dates?"), answer)
+
+    @work(thread=True, exclusive=True, group="board-save", exit_on_error=False)
+    def save_change(self, p: Pending, following: bool) -> None:
+        cs = self.cospace_app.cospace
+        try:
+            result = (change_following(cs, p.booking.id, p.changes) if following else
+                      change_booking(cs, p.booking.id, p.changes))
+        except CospaceError as exc:
+            self.app.call_from_thread(self.checked, p, False, exc.message)
+            self.app.call_from_thread(self.notify, f"Not saved: {exc.message}",
+                                      severity="error", timeout=8)
+            return
+        self.app.call_from_thread(self.saved_change, p, result)
+
+    def saved_change(self, p: Pending, result: BookingView | SeriesResult) -> None:
+        if self.pending is p:
+            self.pending = None
+        self.cospace_app.booking_changed(result)
 
     def action_shift_day(self, days: int) -> None:
         if self.site_code and self.day:

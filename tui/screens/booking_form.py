@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from booking.change import Changes, change_booking, change_following, check_change
 from booking.errors import CospaceError
 from booking.models import Actor, BookingView, OrgInfo, SiteInfo, SpaceInfo
 from booking.rules import check_booking, fmt_minutes
@@ -29,7 +30,7 @@ from booking.series import (
     plan_series,
 )
 from booking.service import Cospace
-from booking.timeutil import at_minutes, hm, to_local, utc
+from booking.timeutil import at_minutes, hm, minutes_of_day, to_local, utc
 from tui.entry import parse_count, parse_day, parse_end, parse_time
 from tui.widgets.compact import make_compact
 
@@ -47,6 +48,15 @@ class FormStart:
     attendees: int = 1
     confidential: bool = False
     org: str | None = None
+
+
+def form_start_of(view: BookingView) -> FormStart:
+    """The form's opening values for changing ``view``."""
+    end = minutes_of_day(view.end, view.tz) or 1440
+    return FormStart(space=view.space, day=to_local(view.start, view.tz).date(),
+                     start=minutes_of_day(view.start, view.tz), end=end,
+                     attendees=view.attendees or 1, confidential=view.confidential,
+                     org=view.org)
 
 
 @dataclass
@@ -75,7 +85,9 @@ REPEATS = [("no repeat", "none"), ("weekly", "weekly"), ("monthly", "monthly")]
 
 class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
     """Book one space for one time, or a repeating series; returns the saved booking (or the
-    booked series), or None when left."""
+    booked series), or None when left. With ``editing`` it opens on that booking and saves a
+    change instead (:mod:`booking.change`), checked against the store as you type; a date of
+    a series asks "this one / this and following"."""
 
     BINDINGS = [
         Binding("escape", "leave", "Back"),
@@ -83,8 +95,10 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
     ]
 
     def __init__(self, cs: Cospace, site: SiteInfo, spaces: list[SpaceInfo],
-                 orgs: list[OrgInfo], actor: Actor, start: FormStart) -> None:
+                 orgs: list[OrgInfo], actor: Actor, start: FormStart,
+                 editing: BookingView | None = None) -> None:
         super().__init__(classes="dialog-screen")
+        self.editing = editing
         self.cs = cs
         self.site = site
         self.spaces = {s.code: s for s in spaces}
@@ -107,8 +121,11 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
         end = st.end if st.end is not None else st.start + DEFAULT_MINUTES[kind]
         org = st.org or self.actor.org_code or (self.orgs[0].code if self.orgs else None)
         org_codes = [o.code for o in self.orgs]
+        ed = self.editing
+        hidden = ed is not None and not ed.details_visible
         with Vertical(id="form", classes="dialog"):
-            yield Label(f"Book a space at {self.site.name}", classes="dialog-question")
+            yield Label(f"Change booking #{ed.id} ({ed.org}) at {self.site.name}" if ed else
+                        f"Book a space at {self.site.name}", classes="dialog-question")
             with VerticalScroll(id="form-fields"):
                 with Horizontal(classes="field"):
                     yield Label("Space", classes="field-label")
@@ -131,19 +148,23 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
                                  allow_blank=org not in org_codes, id="f-org")
                 with Horizontal(classes="field"):
                     yield Label("People", classes="field-label")
-                    yield Input(str(st.attendees), id="f-attendees", type="integer")
+                    yield Input("" if hidden else str(st.attendees), id="f-attendees",
+                                type="integer",
+                                placeholder="not shown" if hidden else "")
                     yield Checkbox("Confidential", st.confidential, id="f-confidential")
                 with Horizontal(classes="field"):
                     yield Label("Purpose", classes="field-label")
-                    yield Input("", id="f-purpose", placeholder="e.g. Careers guidance")
-                with Horizontal(classes="field"):
+                    yield Input((ed.purpose or "") if ed and not hidden else "", id="f-purpose",
+                                placeholder="not shown: type to replace it" if hidden
+                                else "e.g. Careers guidance")
+                with Horizontal(classes="field", id="f-repeat-row"):
                     yield Label("Repeat", classes="field-label")
                     yield Select(REPEATS, value="none", allow_blank=False, id="f-repeat")
                     yield Label("every", classes="field-label-mid")
                     yield Input("1", id="f-every", type="integer", classes="short")
                     yield Label("on", classes="field-label-short")
                     yield Input("", id="f-on", placeholder="thu or tue,thu")
-                with Horizontal(classes="field"):
+                with Horizontal(classes="field", id="f-until-row"):
                     yield Label("Until", classes="field-label")
                     yield Input("", id="f-until", placeholder="YYYY-MM-DD")
                     yield Label("or count", classes="field-label-mid")
@@ -153,12 +174,18 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
             yield Static("", id="form-check")
             yield Static("", id="form-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Book (Enter)", variant="primary", id="book")
+                yield Button("Save the change (Enter)" if ed else "Book (Enter)",
+                             variant="primary", id="book")
                 yield Button("Back (Esc)", id="back")
 
     def on_mount(self) -> None:
         make_compact(self)
-        self.query_one("#f-purpose", Input).focus()
+        if self.editing is not None:  # a change: no repeat; start where times are typed
+            self.query_one("#f-repeat-row").display = False
+            self.query_one("#f-until-row").display = False
+            self.query_one("#f-start", Input).focus()
+        else:
+            self.query_one("#f-purpose", Input).focus()
         self.check()
 
     # ------------------------------------------------------------------ checking
@@ -176,7 +203,10 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
         org = next((o for o in self.orgs if o.code == org_code), None)
         if org is None:
             raise CospaceError("Choose the organisation the booking is for.")
-        attendees = parse_count(self.query_one("#f-attendees", Input).value)
+        typed = self.query_one("#f-attendees", Input).value
+        # another organisation's attendees are not shown: left empty, they stay as they are
+        attendees = (0 if self.editing is not None and not typed.strip()
+                     and not self.editing.details_visible else parse_count(typed))
         start_at = utc(at_minutes(day, start, self.site.tz))
         end_at = utc(at_minutes(day, end, self.site.tz))
         return Draft(
@@ -184,7 +214,8 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
             end=hm(end) if end < 1440 else "24:00", org=org, attendees=attendees,
             purpose=self.query_one("#f-purpose", Input).value.strip(),
             confidential=self.query_one("#f-confidential", Checkbox).value,
-            start_at=start_at, end_at=end_at, repeat=self.repeat(),
+            start_at=start_at, end_at=end_at,
+            repeat=self.repeat() if self.editing is None else None,
             skip_clashes=self.query_one("#f-skip", Checkbox).value,
         )
 
@@ -212,8 +243,23 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
     @on(Select.Changed)
     @on(Checkbox.Changed)
     def check(self) -> None:
-        """Check the rules that need no store as the user types; the clash check is on save."""
+        """Check the rules that need no store as the user types; the clash check is on save.
+        A change is checked against the store (rules, allocation, clashes) as you type."""
         check = self.query_one("#form-check", Static)
+        if self.editing is not None:
+            try:
+                d = self.draft()
+                changes = self.changes(d)
+            except CospaceError as exc:
+                check.update(f"⚠ {exc.message}")
+                check.set_class(True, "problem")
+                return
+            if changes.empty:
+                check.update("Nothing changed yet.")
+                check.set_class(False, "problem")
+                return
+            self.live_check(d, changes)
+            return
         try:
             d = self.draft()
             check_booking(space=d.space, site=self.site, org=d.org, start=d.start_at,
@@ -234,6 +280,45 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
             f"({fmt_minutes(minutes)}) for {d.org.code}{repeat}"
         )
         check.set_class(False, "problem")
+
+    def changes(self, d: Draft) -> Changes:
+        """What the form changes in the booking being edited (only what differs)."""
+        e = self.editing
+        assert e is not None
+        moved = d.start_at != e.start or d.end_at != e.end
+        purpose = d.purpose if (e.details_visible and d.purpose != (e.purpose or "")) or (
+            not e.details_visible and d.purpose) else None
+        attendees = d.attendees if d.attendees and (
+            not e.details_visible or d.attendees != e.attendees) else None
+        return Changes(
+            start=d.start if moved else None, end=d.end if moved else None,
+            space=d.space.code if d.space.code != e.space else None,
+            org=d.org.code if d.org.code != e.org else None, attendees=attendees,
+            purpose=purpose,
+            confidential=d.confidential if d.confidential != e.confidential else None)
+
+    @work(thread=True, exclusive=True, group="form-check", exit_on_error=False)
+    def live_check(self, d: Draft, changes: Changes) -> None:
+        """The change as saving would check it (rules, allocation, clashes), writing nothing."""
+        assert self.editing is not None
+        try:
+            s, e, space = check_change(self.cs, self.editing.id, changes)
+        except CospaceError as exc:
+            self.app.call_from_thread(self.show_check, f"⚠ {exc.message}", True)
+            return
+        except Exception as exc:  # a store that went away: say so, keep the form
+            self.app.call_from_thread(self.show_check, f"⚠ Could not check: {exc}", True)
+            return
+        minutes = int((e - s).total_seconds() // 60)
+        self.app.call_from_thread(
+            self.show_check, f"✓ {space} {to_local(s, self.site.tz):ddd D MMM HH:mm}–"
+            f"{to_local(e, self.site.tz):HH:mm} ({fmt_minutes(minutes)}) for {d.org.code}: "
+            "free, Enter saves the change", False)
+
+    def show_check(self, text: str, problem: bool) -> None:
+        check = self.query_one("#form-check", Static)
+        check.update(text)
+        check.set_class(problem, "problem")
 
     # ------------------------------------------------------------------ saving
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -258,6 +343,9 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
             self.show_error(exc.message)
             return
         self.saving = True
+        if self.editing is not None:
+            self.submit_change(d)
+            return
         if d.repeat is not None:
             self.query_one("#form-error", Static).update("Checking every date…")
             self.plan(d)
@@ -333,5 +421,49 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
     def show_error(self, message: str) -> None:
         self.saving = False
         err = self.query_one("#form-error", Static)
-        err.update(f"✗ Not booked: {message}")
+        err.update(f"✗ Not {'changed' if self.editing else 'booked'}: {message}")
         err.add_class("problem")
+
+    # ------------------------------------------------------------------ changing
+    def submit_change(self, d: Draft) -> None:
+        """Save the change; a date of a series whose time or place changes asks which
+        dates."""
+        e = self.editing
+        assert e is not None
+        changes = self.changes(d)
+        if changes.empty:
+            self.saving = False
+            self.dismiss(None)
+            return
+        if e.series is None:
+            self.query_one("#form-error", Static).update("Saving…")
+            self.save_change(changes, following=False)
+            return
+        from tui.screens.series import ChangeScopeModal
+
+        def answer(scope: str | None) -> None:
+            if scope is None:
+                self.saving = False
+                self.query_one("#form-error", Static).update("Not changed yet.")
+                return
+            self.query_one("#form-error", Static).update("Saving…")
+            self.save_change(changes, following=scope == "following")
+
+        self.app.push_screen(ChangeScopeModal(
+            f"#{e.id} is a date of series #{e.series}: change this one, or this and the "
+            "following dates?"), answer)
+
+    @work(thread=True, exclusive=True, group="form", exit_on_error=False)
+    def save_change(self, changes: Changes, following: bool) -> None:
+        assert self.editing is not None
+        try:
+            result: BookingView | SeriesResult = (
+                change_following(self.cs, self.editing.id, changes) if following
+                else change_booking(self.cs, self.editing.id, changes))
+        except CospaceError as exc:
+            self.app.call_from_thread(self.show_error, exc.message)
+            return
+        except Exception as exc:  # a store that went away: say so, keep the form
+            self.app.call_from_thread(self.show_error, f"Could not save: {exc}")
+            return
+        self.app.call_from_thread(self.dismiss, result)

@@ -24,6 +24,8 @@ class MyBookingsScreen(Screen[None]):
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("c", "cancel", "Cancel"),
+        Binding("e", "change", "Change"),
+        Binding("u", "undo", "Undo mark", show=False),
         Binding("space", "mark", "Mark", key_display="␣"),
         Binding("C", "cancel_marked", "Cancel ●", key_display="C"),
         Binding("h", "history", "History"),
@@ -125,6 +127,12 @@ class MyBookingsScreen(Screen[None]):
 
     def action_history(self) -> None:
         self.cospace_app.show_history(self.current())
+
+    def action_change(self) -> None:
+        self.cospace_app.open_change(self.current())
+
+    def action_undo(self) -> None:
+        self.cospace_app.undo_mark(None)
 
     def action_on_board(self) -> None:
         b = self.current()

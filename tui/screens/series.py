@@ -1,5 +1,5 @@
-"""Recurring bookings and a booking's history: the series preview, the "which dates?" question
-when cancelling a date of a series, and the audit history of one booking."""
+"""Recurring bookings and a booking's history: the series preview, the "which dates?" questions
+when cancelling or changing a date of a series, and the audit history of one booking."""
 
 from __future__ import annotations
 
@@ -121,6 +121,41 @@ class CancelScopeModal(ModalScreen[str | None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_answer("" if event.button.id == "keep" else str(event.button.id))
+
+    def action_answer(self, scope: str) -> None:
+        self.dismiss(scope or None)
+
+
+class ChangeScopeModal(ModalScreen[str | None]):
+    """Change a date of a series: ``"one"`` (it stays in its series, marked as moved) or
+    ``"following"`` (this date and the later ones, each on its own date); None goes back."""
+
+    BINDINGS = [
+        Binding("o", "answer('one')", "This one"),
+        Binding("f", "answer('following')", "This and following"),
+        Binding("n,escape", "answer('')", "Back"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="dialog-question")
+            yield Static("This and following: every later date takes the new times on its "
+                         "own day; all or nothing.")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("This one (o)", variant="primary", id="one")
+                yield Button("This and following (f)", variant="primary", id="following")
+                yield Button("Back (n)", id="back")
+
+    def on_mount(self) -> None:
+        make_compact(self)
+        self.query_one("#one", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_answer("" if event.button.id == "back" else str(event.button.id))
 
     def action_answer(self, scope: str) -> None:
         self.dismiss(scope or None)

@@ -114,6 +114,8 @@ class TodayScreen(Screen[None]):
         Binding("i", "checkin", "Check in"),
         Binding("x", "noshow", "No-show"),
         Binding("c", "cancel", "Cancel"),
+        Binding("u", "undo", "Undo mark"),
+        Binding("e", "change", "Change"),
         Binding("w", "walk_in", "Walk-in"),
         Binding("h", "history", "History"),
         Binding("enter", "on_board", "On board", show=False),
@@ -202,6 +204,12 @@ class TodayScreen(Screen[None]):
 
     def action_history(self) -> None:
         self.cospace_app.show_history(self.current())
+
+    def action_change(self) -> None:
+        self.cospace_app.open_change(self.current())
+
+    def action_undo(self) -> None:
+        self.cospace_app.undo_mark(self.current())
 
     def action_on_board(self) -> None:
         b = self.current()
