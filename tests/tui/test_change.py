@@ -58,8 +58,8 @@ async def test_board_keys_extend_shorten_and_move_checked_live(app: Cospace) -> 
                     and board.pending.verdict not in ("checking…",))
         detail = text_of(board, "#board-detail")
         assert "→ IR2 09:15–10:30" in detail
-        assert "already booked 09:30–10:30" in detail and "by PROB" in detail
-        assert "not saved" in detail
+        assert "IR2 is taken 09:30–10:30 by PROB (booking #" in detail
+        assert "Not possible" in detail
         await pilot.press("enter")
         await settle(pilot)
         assert span(desk, b.id) == "IR1 09:15–10:30", "a clash is never saved"

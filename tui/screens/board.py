@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from booking.change import Changes, change_booking, change_following, check_change
-from booking.errors import CospaceError
+from booking.errors import Conflict, CospaceError
 from booking.models import KINDS, BookingView
 from booking.series import SeriesResult
 from booking.timeutil import hm, human_time_span, minutes_of_day, to_local
@@ -321,6 +321,13 @@ class BoardScreen(Screen[None]):
     def check_pending(self, p: Pending) -> None:
         try:
             check_change(self.cospace_app.cospace, p.booking.id, p.changes)
+        except Conflict as exc:  # short enough for the board's detail line
+            h = exc.holders[0] if exc.holders else None
+            words = exc.message if h is None else (
+                f"{p.space} is taken {human_time_span(h.start_at, h.end_at, p.booking.tz)} "
+                f"by {h.org_code} (booking #{h.id})")
+            self.app.call_from_thread(self.checked, p, False, words)
+            return
         except CospaceError as exc:
             self.app.call_from_thread(self.checked, p, False, exc.message)
             return
@@ -340,11 +347,14 @@ class BoardScreen(Screen[None]):
         line = Text(f"Change #{b.id} {b.org}: {b.space} {human_time_span(b.start, b.end, b.tz)}"
                     f" → {p.space} {hm(p.start)}–{hm(p.end)}", style="bold")
         if p.ok:
-            verdict = Text(f"✓ {p.verdict} — Enter saves, Esc drops", style="green")
+            line.append("  Enter saves · Esc drops", style="not bold")
+            verdict = Text(f"✓ {p.verdict}", style="green")
         elif p.verdict in ("checking…", "as it was"):
-            verdict = Text(f"{p.verdict} — Esc drops")
+            line.append("  Esc drops", style="not bold")
+            verdict = Text(p.verdict)
         else:
-            verdict = Text(f"✗ {p.verdict} — not saved; Esc drops", style="bold red")
+            line.append("  Esc drops", style="not bold")
+            verdict = Text(f"✗ Not possible: {p.verdict}", style="bold red")
         self.query_one("#board-detail", Static).update(Text("\n").join([line, verdict]))
 
     def action_drop_change(self) -> None:

@@ -239,6 +239,24 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
                             on=self.query_one("#f-on", Input).value.strip() or None,
                             until=until or None, count=int(count_text) if count_text else None)
 
+    @on(Input.Changed, "#f-start")
+    def keep_length(self) -> None:
+        """Changing a booking's start keeps its length while its end is not typed over."""
+        e = self.editing
+        if e is None:
+            return
+        end_input = self.query_one("#f-end", Input)
+        length = int((e.end - e.start).total_seconds() // 60)
+        try:
+            start = parse_time(self.query_one("#f-start", Input).value)
+        except CospaceError:
+            return
+        if end_input.value == getattr(self, "_auto_end", hm(minutes_of_day(e.end, e.tz))):
+            new = start + length
+            if new <= 1440:
+                self._auto_end = hm(new) if new < 1440 else "24:00"
+                end_input.value = self._auto_end
+
     @on(Input.Changed)
     @on(Select.Changed)
     @on(Checkbox.Changed)
@@ -247,6 +265,8 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
         A change is checked against the store (rules, allocation, clashes) as you type."""
         check = self.query_one("#form-check", Static)
         if self.editing is not None:
+            if not self.saving:  # the last refusal was about other input
+                self.query_one("#form-error", Static).update("")
             try:
                 d = self.draft()
                 changes = self.changes(d)
