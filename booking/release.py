@@ -2,7 +2,8 @@
 
 A desk booking still ``confirmed`` ``site.release_after_minutes`` (default 30) after its start
 becomes ``released``: the space shows free again, the booking stays for the reports, and the
-change is audited with actor ``system``. There is no job to schedule: :func:`sweep` runs
+change is audited with actor ``system``. A booking the front desk put back to confirmed (``cospace
+undo``) is not released again. There is no job to schedule: :func:`sweep` runs
 whenever the store is used (on open and before reads), at most once a minute per
 :class:`~booking.service.Cospace`.
 """
@@ -41,6 +42,9 @@ def sweep(engine: Engine, now: dt.datetime) -> list[int]:
     with read_tx(engine) as conn:
         candidates = list(rlq.release_candidates(conn, now, RELEASED_KINDS))
         ids = due(candidates, now)
+        if ids:  # a release the front desk undid stays undone
+            kept = rlq.undone(conn, ids)
+            ids = [i for i in ids if i not in kept]
         starts = {r.id: r.start_at for r in candidates}
     if not ids:
         return []

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, Row, select
 
-from db.tables import Booking, Site, Space
+from db.tables import Audit, Booking, Site, Space
 
 B = Booking.__table__
 SP = Space.__table__
 SITE = Site.__table__
+AU = Audit.__table__
 
 
 #: How far back a sweep looks: older bookings were swept when the store was last used.
@@ -30,3 +31,13 @@ def release_candidates(conn: Connection, now: dt.datetime, kinds: Sequence[str])
     )
     return conn.execute(q).all()
 
+
+
+def undone(conn: Connection, ids: Sequence[int]) -> set[int]:
+    """Which of ``ids`` the front desk has put back to confirmed (an ``undo`` in the audit
+    trail): the sweep leaves those alone (``ix_audit_entity`` answers)."""
+    if not ids:
+        return set()
+    return set(conn.execute(
+        select(AU.c.entity_id).where(AU.c.entity == "booking", AU.c.entity_id.in_(list(ids)),
+                                     AU.c.action == "undo")).scalars())

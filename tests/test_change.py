@@ -269,6 +269,9 @@ def test_undo_a_mistaken_check_in_no_show_and_release(app: Cospace, clock,  # ty
     assert desk.undo(b.id).status == "confirmed"
     assert d.id in desk.sweep_releases(force=True)
     assert desk.undo(d.id).status == "confirmed"
+    clock.set(pendulum.datetime(2026, 11, 23, 9, 50, tz=LONDON).in_timezone("UTC"))
+    assert desk.sweep_releases(force=True) == [], "an undone release stays undone"
+    assert desk.get(d.id).status == "confirmed"
     from booking.audit import history
 
     undos = [e for e in history(app, b.id) if e.action == "undo"]
