@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from pathlib import Path
@@ -32,9 +33,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser(
         "report", parents=[common], help="usage reports (and the HTML pack)",
         description="Usage reports for estates teams. KIND is one of "
-                    + ", ".join(REPORT_KINDS) + ", or 'pack' for a shareable HTML file.",
+                    + ", ".join(REPORT_KINDS) + ", 'pack' for a shareable HTML file, or "
+                    "'whatif' to replay a period with more or fewer spaces.",
     )
-    p.add_argument("report_kind", metavar="KIND", choices=(*REPORT_KINDS, "pack"))
+    p.add_argument("report_kind", metavar="KIND", choices=(*REPORT_KINDS, "pack", "whatif"))
     p.add_argument("--site", action="append", default=[], metavar="SITE",
                    help="a site (repeat, or comma-separate; default: every site)")
     p.add_argument("--from", dest="date_from", required=True, metavar="DATE",
@@ -49,6 +51,19 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--kind", dest="space_kind", default=None, choices=KINDS,
                    help="only this kind of space")
     p.add_argument("--out", default=None, metavar="FILE", help="where 'pack' writes its HTML")
+    p.add_argument("--charge", default=None, choices=("booked", "used"),
+                   help="share: recharge on booked hours (the default: a booking nobody "
+                        "came to is paid for) or on used hours")
+    p.add_argument("--compare", action="store_true",
+                   help="add each measure of the previous period of the same length and the "
+                        "change")
+    p.add_argument("--add", type=int, default=0, metavar="N",
+                   help="whatif: N more spaces of --kind")
+    p.add_argument("--remove", type=int, default=0, metavar="N",
+                   help="whatif: N fewer spaces of --kind (the least booked)")
+    p.add_argument("--like", default=None, metavar="SPACE",
+                   help="whatif: added spaces copy SPACE (default: the kind's most common "
+                        "space); with --remove, remove SPACE first")
     p.set_defaults(func=cmd_report)
 
 
@@ -59,6 +74,8 @@ def _sites(values: list[str]) -> list[str]:
 def cmd_report(args: argparse.Namespace, url: str, login: str) -> int:
     start, end = parse_date(args.date_from), parse_date(args.date_to)
     sites = _sites(args.site)
+    if args.report_kind == "whatif":
+        return _whatif(args, url, login, sites, start, end)
     if args.report_kind == "pack":
         if not args.out:
             raise InvalidInput("'report pack' needs --out FILE (e.g. --out report.html).")
@@ -121,3 +138,44 @@ def render_table(report: Report) -> str:
     out = [title, "", line(heads), "  ".join("-" * w for w in widths)]
     out.extend(line(row) for row in cells)
     return "\n".join(out)
+
+
+def _whatif(args: argparse.Namespace, url: str, login: str, sites: list[str], start: Any,
+            end: Any) -> int:
+    from booking.estates import FIELDS, what_if
+
+    if len(sites) != 1:
+        raise InvalidInput("'report whatif' needs one --site SITE.")
+    if not args.space_kind:
+        raise InvalidInput("'report whatif' needs --kind KIND (interview, desk, workshop).")
+    app = Cospace.open(url, login)
+    res = what_if(app, site=sites[0], kind=args.space_kind, start=start, end=end,
+                  add=args.add, remove=args.remove, like=args.like)
+    if args.format == "json":
+        json.dump(res.to_json(), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\r\n")
+        writer.writerow(FIELDS)
+        writer.writerow([res.to_json()[f] for f in FIELDS])
+    else:
+        print(render_whatif(res))
+    return 0
+
+
+def render_whatif(res: Any) -> str:
+    """The what-if answer as lines a person reads."""
+    from booking.models import KIND_LABELS
+
+    label = KIND_LABELS[res.kind]
+    lines = [f"What if at {res.site}: {res.change}, {res.start:%a %d %b %Y} to "
+             f"{res.end:%a %d %b %Y}", "",
+             f"{label}s:                 {res.spaces_before} -> {res.spaces_after}",
+             f"turned-away requests met: {res.unmet_requests_met} of {res.unmet_requests} "
+             f"({res.unmet_hours_met:,.1f} of {res.unmet_hours:,.1f} h)",
+             f"bookings not fitted:      {res.bookings_not_fitted}",
+             f"utilisation:              {res.utilisation_before * 100:.1f}% -> "
+             f"{res.utilisation_after * 100:.1f}%",
+             f"saturated hours:          {res.saturated_hours_before:,.1f} -> "
+             f"{res.saturated_hours_after:,.1f}"]
+    return "\n".join(lines)
