@@ -79,25 +79,24 @@ def cmd_report(args: argparse.Namespace, url: str, login: str) -> int:
     if args.report_kind == "pack":
         if not args.out:
             raise InvalidInput("'report pack' needs --out FILE (e.g. --out report.html).")
-        if not sites:
-            raise InvalidInput("'report pack' needs --site SITE.")
         from booking.report_pack import build_pack
 
         app = Cospace.open(url, login)
-        html = build_pack(app, sites=sites, start=start, end=end,
-                          rates=parse_rates(args.rate))
+        html = build_pack(app, sites=sites or None, start=start, end=end,
+                          rates=parse_rates(args.rate), charge=args.charge)
         out = Path(args.out)
         try:
             out.write_text(html, encoding="utf-8")
         except OSError as exc:
             raise InvalidInput(f"Cannot write {out}: {exc.strerror}.") from exc
-        print(f"Wrote the report pack for {', '.join(sites)} "
+        print(f"Wrote the report pack for {', '.join(sites) or 'every site'} "
               f"({start:%d %b %Y} to {end:%d %b %Y}) to {out}.")
         return 0
     app = Cospace.open(url, login)
     report = Reports(app).run(args.report_kind, sites=sites or None, start=start, end=end,
                               by=args.by, rates=parse_rates(args.rate),
-                              space_kind=args.space_kind)
+                              space_kind=args.space_kind, charge=args.charge,
+                              compare=args.compare)
     if args.format == "json":
         json.dump(report.rows, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -126,10 +125,21 @@ def render_table(report: Report) -> str:
              f"{report.start:%a %d %b %Y} to {report.end:%a %d %b %Y}")
     if not report.rows:
         return title + "\nNothing to report for that period."
-    heads = [HEADINGS.get(c, c.replace("_", " ")) for c in report.columns]
-    cells = [[_cell(c, r.get(c)) for c in report.columns] for r in report.rows]
+    columns = list(report.columns)
+    if report.previous is not None:  # one column per measure: "before -> now"
+        p0, p1 = report.previous
+        title += f" (previous: {p0:%d %b} to {p1:%d %b %Y})"
+        columns = [c for c in columns if not c.startswith(("previous_", "change_"))]
+    heads = [HEADINGS.get(c, c.replace("_", " ")) for c in columns]
+
+    def cell(c: str, r: dict[str, Any]) -> str:
+        if report.previous is not None and f"previous_{c}" in r:
+            return f"{_cell(c, r[f'previous_{c}'])} -> {_cell(c, r.get(c))}"
+        return _cell(c, r.get(c))
+
+    cells = [[cell(c, r) for c in columns] for r in report.rows]
     widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(heads)]
-    numeric = [c not in report.by for c in report.columns]
+    numeric = [c not in report.by for c in columns]
 
     def line(values: list[str]) -> str:
         return "  ".join(v.rjust(w) if n else v.ljust(w)
