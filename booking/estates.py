@@ -15,7 +15,7 @@ from typing import Any
 
 from booking import permissions
 from booking.errors import InvalidInput
-from booking.models import KINDS, MAX_BOOKING_MINUTES, SpaceInfo
+from booking.models import KIND_LABELS, KINDS, MAX_BOOKING_MINUTES, SpaceInfo
 from booking.reports import MAX_DAYS, open_minutes
 from booking.service import parse_features, space_info
 from booking.timeutil import day_bounds, utc
@@ -55,6 +55,21 @@ class WhatIf:
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         return {k: d[k] for k in FIELDS}
+
+    def summary(self) -> str:
+        """The answer as lines a person reads (the CLI's table, the terminal app's modal)."""
+        label = KIND_LABELS[self.kind]
+        return "\n".join([
+            f"What if at {self.site}: {self.change}, {self.start:%a %d %b %Y} to "
+            f"{self.end:%a %d %b %Y}", "",
+            f"{label}s:                 {self.spaces_before} -> {self.spaces_after}",
+            f"turned-away requests met: {self.unmet_requests_met} of {self.unmet_requests} "
+            f"({self.unmet_hours_met:,.1f} of {self.unmet_hours:,.1f} h)",
+            f"bookings not fitted:      {self.bookings_not_fitted}",
+            f"utilisation:              {self.utilisation_before * 100:.1f}% -> "
+            f"{self.utilisation_after * 100:.1f}%",
+            f"saturated hours:          {self.saturated_hours_before:,.1f} -> "
+            f"{self.saturated_hours_after:,.1f}"])
 
 
 def shape_of(space: SpaceInfo) -> Shape:

@@ -175,17 +175,4 @@ def _whatif(args: argparse.Namespace, url: str, login: str, sites: list[str], st
 
 def render_whatif(res: Any) -> str:
     """The what-if answer as lines a person reads."""
-    from booking.models import KIND_LABELS
-
-    label = KIND_LABELS[res.kind]
-    lines = [f"What if at {res.site}: {res.change}, {res.start:%a %d %b %Y} to "
-             f"{res.end:%a %d %b %Y}", "",
-             f"{label}s:                 {res.spaces_before} -> {res.spaces_after}",
-             f"turned-away requests met: {res.unmet_requests_met} of {res.unmet_requests} "
-             f"({res.unmet_hours_met:,.1f} of {res.unmet_hours:,.1f} h)",
-             f"bookings not fitted:      {res.bookings_not_fitted}",
-             f"utilisation:              {res.utilisation_before * 100:.1f}% -> "
-             f"{res.utilisation_after * 100:.1f}%",
-             f"saturated hours:          {res.saturated_hours_before:,.1f} -> "
-             f"{res.saturated_hours_after:,.1f}"]
-    return "\n".join(lines)
+    return str(res.summary())
