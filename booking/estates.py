@@ -127,8 +127,9 @@ def what_if(app: Any, *, site: str, kind: str, start: dt.date, end: dt.date, add
         raise InvalidInput(f"{template.code} is a {template.kind} space, not a {kind} space.")
     code_of = {s.id: s.code for s in spaces}
     lo_s, hi_s = int(lo.timestamp()), int(hi.timestamp())
-    bookings = [Item(max(s, lo_s), min(e, hi_s), attendees, frozenset(), conf, org,
-                     code_of.get(space_id))
+    nothing: frozenset[str] = frozenset()
+    bookings = [Item(s if s > lo_s else lo_s, e if e < hi_s else hi_s, attendees, nothing,
+                     conf, org, code_of.get(space_id))
                 for space_id, org, attendees, conf, s, e in raw_bookings]
     requests = [Item(s, e, attendees, parse_features(features), False, org)
                 for org, attendees, features, s, e in raw_requests]
@@ -166,8 +167,8 @@ def what_if(app: Any, *, site: str, kind: str, start: dt.date, end: dt.date, add
         change = "remove " + ", ".join(sorted(gone))
     placed = place(after, bookings, requests)
     per_space = sum(m for _, _, m in open_minutes(info, start, end, False))
-    booked_min = sum(b.minutes for b in bookings)
-    after_min = sum(b.minutes for b in placed.bookings) + sum(r.minutes for r in placed.met)
+    booked_min = sum(b.end - b.start for b in bookings) / 60.0
+    after_min = sum(it.end - it.start for it in (*placed.bookings, *placed.met)) / 60.0
     before_cap, after_cap = per_space * len(spaces), per_space * len(after)
     return WhatIf(
         site=info.code, kind=kind, spaces_before=len(spaces), spaces_after=len(after),

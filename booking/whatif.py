@@ -27,9 +27,9 @@ How it is solved (``place``):
   best-fitting free space, then the requests likewise. *Best fitting* is the space fewest
   items of the period could use (so a hearing-loop room is kept for those who need one),
   then the smallest, then open before private and unrestricted before restricted (as
-  :func:`booking.search.best_first`), then the one free longest before. (a) guarantees that
-  adding a space never loses a booking; (b) lets a booking move out of the only room with a
-  feature that a turned-away request needed.
+  :func:`booking.search.best_first`), then the one whose free time it fits most tightly.
+  (a) guarantees that adding a space never loses a booking; (b) lets a booking move out of
+  the only room with a feature that a turned-away request needed.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class Shape:
     restricted_to: frozenset[str] = frozenset()  # organisation codes; empty = anyone
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, eq=False)
 class Item:
     """A booking or a request to place: ``[start, end)`` in UTC epoch seconds."""
 
@@ -90,20 +90,50 @@ class Placement:
         return len(self.bookings), len(self.met), sum(r.minutes for r in self.met)
 
 
+def _need(item: Item) -> tuple:
+    return (item.attendees, item.needs, item.confidential, item.org)
+
+
 def place(spaces: Sequence[tuple[str, Shape]], bookings: Sequence[Item],
           requests: Sequence[Item]) -> Placement:
     """The placement of ``bookings`` then ``requests`` into ``spaces`` ((code, shape) pairs)
-    described in the module's docstring."""
-    items = [*bookings, *requests]
-    shapes = [s for _, s in spaces]
+    described in the module's docstring.
+
+    Items are taken in runs that overlap one another (in practice, a day); runs do not
+    interact, so each run keeps the better of its two placements, and a run where the
+    bookings keep their spaces and every request fits needs no other.
+    """
     if not spaces:
         return Placement(not_fitted=list(bookings))
-    if all(suits(s, it) for it in items for s in set(shapes)):
+    shapes = set(s for _, s in spaces)
+    needs: dict[tuple, Item] = {}
+    counts: dict[tuple, int] = {}
+    for it in (*bookings, *requests):
+        key = _need(it)
+        needs.setdefault(key, it)
+        counts[key] = counts.get(key, 0) + 1
+    if all(suits(s, it) for it in needs.values() for s in shapes):
         return _identical(len(spaces), bookings, requests)
-    flex = {s: sum(1 for it in items if suits(s, it)) for s in set(shapes)}
-    kept = _assign(spaces, flex, bookings, requests, keep=True)
-    moved = _assign(spaces, flex, bookings, requests, keep=False)
-    return kept if kept.score() >= moved.score() else moved
+    flex = {s: sum(n for key, n in counts.items() if suits(s, needs[key])) for s in shapes}
+    ranks = [(flex[s], s.capacity, s.private, bool(s.restricted_to), len(s.features), code)
+             for code, s in spaces]
+    suitable = {key: sorted((i for i, (_, s) in enumerate(spaces) if suits(s, it)),
+                            key=lambda i: ranks[i]) for key, it in needs.items()}
+    is_booking = {id(it) for it in bookings}
+    out = Placement()
+    for run in _clusters([*bookings, *requests]):
+        bs = [it for it in run if id(it) in is_booking]
+        rs = [it for it in run if id(it) not in is_booking]
+        got = _assign(spaces, ranks, suitable, bs, rs, keep=True)
+        if got.not_fitted or len(got.met) < len(rs):
+            moved = _assign(spaces, ranks, suitable, bs, rs, keep=False)
+            if moved.score() > got.score():
+                got = moved
+        out.bookings += got.bookings
+        out.not_fitted += got.not_fitted
+        out.met += got.met
+        out.where.update(got.where)
+    return out
 
 
 # --------------------------------------------------------------------------- identical
@@ -157,14 +187,17 @@ def _peak(items: Sequence[Item]) -> int:
 
 # --------------------------------------------------------------------------- different
 class _Space:
-    __slots__ = ("code", "shape", "rank", "busy")
+    __slots__ = ("code", "rank", "busy", "last_end")
 
-    def __init__(self, code: str, shape: Shape, rank: tuple) -> None:
-        self.code, self.shape, self.rank = code, shape, rank
+    def __init__(self, code: str, rank: tuple) -> None:
+        self.code, self.rank = code, rank[:-1]
         self.busy: list[tuple[int, int]] = []
+        self.last_end = 0
 
     def gap_before(self, start: int, end: int) -> int | None:
         """None if ``[start, end)`` clashes; else how long the space was free before it."""
+        if start >= self.last_end:
+            return start - self.last_end
         i = bisect_left(self.busy, (start, start))
         if i < len(self.busy) and self.busy[i][0] < end:
             return None
@@ -173,45 +206,48 @@ class _Space:
         return start - (self.busy[i - 1][1] if i > 0 else 0)
 
     def take(self, start: int, end: int) -> None:
-        insort(self.busy, (start, end))
+        if start >= self.last_end:
+            self.busy.append((start, end))
+            self.last_end = end
+        else:
+            insort(self.busy, (start, end))
 
 
-def _assign(spaces: Sequence[tuple[str, Shape]], flex: dict[Shape, int],
-            bookings: Sequence[Item], requests: Sequence[Item], *, keep: bool) -> Placement:
-    pool = [_Space(code, s, (flex[s], s.capacity, s.private, bool(s.restricted_to),
-                             len(s.features), code)) for code, s in spaces]
+def _assign(spaces: Sequence[tuple[str, Shape]], ranks: list[tuple],
+            suitable: dict[tuple, list[int]], bookings: Sequence[Item],
+            requests: Sequence[Item], *, keep: bool) -> Placement:
+    pool = [_Space(code, ranks[i]) for i, (code, _) in enumerate(spaces)]
     by_code = {sp.code: sp for sp in pool}
     out = Placement()
-    todo = list(bookings)
+    todo = sorted(bookings, key=lambda i: (i.start, i.end))
     if keep:
-        todo = []
-        for it in bookings:
+        rest = []
+        for it in todo:
             sp = by_code.get(it.space or "")
             if sp is not None and sp.gap_before(it.start, it.end) is not None:
                 sp.take(it.start, it.end)
                 out.bookings.append(it)
                 out.where[id(it)] = sp.code
             else:
-                todo.append(it)
-    suitable: dict[tuple, list[_Space]] = {}
+                rest.append(it)
+        todo = rest
+    else:
+        _in_start_order(spaces, ranks, pool, todo, out)
+        todo = []
 
     def best(it: Item) -> _Space | None:
-        key = (it.attendees, it.needs, it.confidential, it.org)
-        cands = suitable.get(key)
-        if cands is None:
-            cands = suitable[key] = sorted((sp for sp in pool if suits(sp.shape, it)),
-                                           key=lambda sp: sp.rank)
         chosen, chosen_key = None, None
-        for sp in cands:
+        for i in suitable[_need(it)]:
+            sp = pool[i]
             gap = sp.gap_before(it.start, it.end)
             if gap is None:
                 continue
-            k = (sp.rank[:-1], -gap, sp.code)
+            k = (sp.rank, gap, sp.code)
             if chosen_key is None or k < chosen_key:
                 chosen, chosen_key = sp, k
         return chosen
 
-    for it in sorted(todo, key=lambda i: (i.start, i.end)):
+    for it in todo:
         sp = best(it)
         if sp is None:
             out.not_fitted.append(it)
@@ -226,6 +262,39 @@ def _assign(spaces: Sequence[tuple[str, Shape]], flex: dict[Shape, int],
             out.met.append(it)
             out.where[id(it)] = sp.code
     return out
+
+
+def _in_start_order(spaces: Sequence[tuple[str, Shape]], ranks: list[tuple],
+                    pool: list[_Space], bookings: Sequence[Item], out: Placement) -> None:
+    """Bookings (in start order) each into the best-ranked kind of space that suits it and
+    has one free, there the one that became free last (the tightest fit in time).
+
+    Spaces of one shape are interchangeable, so each shape keeps its spaces' free-from
+    times sorted and a booking costs a bisect per shape, not a look at every space.
+    """
+    classes: dict[tuple, list[tuple[int, int]]] = {}
+    for i, (_, shape) in enumerate(spaces):
+        classes.setdefault((ranks[i][:-1], shape), []).append((0, i))
+    order = sorted(classes, key=lambda c: c[0])
+    fits: dict[tuple, list[list[tuple[int, int]]]] = {}
+    for it in bookings:
+        key = _need(it)
+        lists = fits.get(key)
+        if lists is None:
+            lists = fits[key] = [classes[c] for c in order if suits(c[1], it)]
+        for free in lists:
+            j = bisect_left(free, (it.start + 1, -1)) - 1
+            if j >= 0:
+                _, i = free.pop(j)
+                insort(free, (it.end, i))
+                sp = pool[i]
+                sp.busy.append((it.start, it.end))
+                sp.last_end = it.end
+                out.bookings.append(it)
+                out.where[id(it)] = sp.code
+                break
+        else:
+            out.not_fitted.append(it)
 
 
 def saturated_minutes(items: Sequence[Item], k: int) -> float:
