@@ -59,17 +59,22 @@ class WhatIf:
     def summary(self) -> str:
         """The answer as lines a person reads (the CLI's table, the terminal app's modal)."""
         label = KIND_LABELS[self.kind]
+
+        def line(name: str, value: str) -> str:
+            return f"{name + ':':<26}{value}"
+
         return "\n".join([
             f"What if at {self.site}: {self.change}, {self.start:%a %d %b %Y} to "
             f"{self.end:%a %d %b %Y}", "",
-            f"{label}s:                 {self.spaces_before} -> {self.spaces_after}",
-            f"turned-away requests met: {self.unmet_requests_met} of {self.unmet_requests} "
-            f"({self.unmet_hours_met:,.1f} of {self.unmet_hours:,.1f} h)",
-            f"bookings not fitted:      {self.bookings_not_fitted}",
-            f"utilisation:              {self.utilisation_before * 100:.1f}% -> "
-            f"{self.utilisation_after * 100:.1f}%",
-            f"saturated hours:          {self.saturated_hours_before:,.1f} -> "
-            f"{self.saturated_hours_after:,.1f}"])
+            line(f"{label}s", f"{self.spaces_before} -> {self.spaces_after}"),
+            line("turned-away requests met", f"{self.unmet_requests_met} of "
+                 f"{self.unmet_requests} ({self.unmet_hours_met:,.1f} of "
+                 f"{self.unmet_hours:,.1f} h)"),
+            line("bookings not fitted", str(self.bookings_not_fitted)),
+            line("utilisation", f"{self.utilisation_before * 100:.1f}% -> "
+                 f"{self.utilisation_after * 100:.1f}%"),
+            line("saturated hours", f"{self.saturated_hours_before:,.1f} -> "
+                 f"{self.saturated_hours_after:,.1f}")])
 
 
 def shape_of(space: SpaceInfo) -> Shape:

@@ -65,7 +65,7 @@ class WhatIfModal(ModalScreen[None]):
                 yield Input("1", id="n", type="integer")
                 yield Label(Text(f"{KIND_LABELS[self.kind]}(s)"))
                 yield Button("Replay", id="go", variant="primary")
-            yield Static(Text("Enter replays the period with the change.", style="dim"),
+            yield Static(Text("Enter replays the period with the change; Esc closes.", style="dim"),
                          id="result")
 
     def on_mount(self) -> None:
