@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -187,7 +188,7 @@ class ReportsScreen(Screen[None]):
     def _load(self, sites: list[str] | None, start: dt.date, end: dt.date, kind: str) -> None:
         reports = Reports(self.cospace)
 
-        def run(report: str, by: str, **kw: object) -> Report:
+        def run(report: str, by: str, **kw: Any) -> Report:
             return reports.run(report, sites=sites, start=start, end=end, by=by, **kw)
 
         data = ReportSet(heat=run("utilisation", "weekday,hour", space_kind=kind),
