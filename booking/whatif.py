@@ -16,8 +16,9 @@ How it is solved (``place``):
   perfect). Bookings are taken earliest-ending first while fewer than *k* are in use
   throughout them (the classical greedy, optimal for the most intervals on *k* machines),
   then requests earliest-ending first into what is left (optimal for unit intervals under a
-  capacity that varies over time). So the number of bookings kept, and then of requests met,
-  is the largest possible.
+  capacity that varies over time). So the most bookings fit, and the most requests fit around
+  them; when every booking fits (always, adding spaces) that is the best placement there is.
+  (Removing spaces, another largest set of bookings might leave room for more requests.)
 - **Different spaces** (capacities, features, privacy or restrictions differ): the general
   problem (interval scheduling with eligibility) is NP-hard, so two placements are built and
   the better one kept (more bookings, then more requests, then more requested hours):

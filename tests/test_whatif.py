@@ -7,10 +7,12 @@ import datetime as dt
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from booking.errors import InvalidInput, NotPermitted
 from booking.estates import FIELDS, what_if
-from booking.whatif import Item, Shape, place, saturated_minutes
+from booking.whatif import Item, Shape, place, saturated_minutes, suits
 from cli.main import main
 from tests import report_store
 from tests.conftest import as_user
@@ -164,3 +166,68 @@ def test_cli_whatif_json_table_and_exit_codes(app, sqlite_url, capsys, monkeypat
     base[3] = "ncs"
     assert main([*base, "--add", "1"]) == 1
     assert "Traceback" not in capsys.readouterr().err
+
+
+def _brute(k: int, bookings: list[Item], requests: list[Item]) -> tuple[int, int, int]:
+    """(most bookings that fit in k identical spaces; most requests around one such largest
+    set, the best over all of them; most requests around every booking, when all fit)."""
+    from itertools import combinations
+
+    def fits(items: tuple[Item, ...]) -> bool:
+        return all(sum(1 for i in items if i.start <= t < i.end) <= k
+                   for t in {i.start for i in items})
+
+    best_b = max(n for n in range(len(bookings) + 1)
+                 if any(fits(c) for c in combinations(bookings, n)))
+    best_r = 0
+    for c in combinations(bookings, best_b):
+        if fits(c):
+            best_r = max([best_r] + [n for n in range(len(requests) + 1)
+                                     if any(fits(c + r) for r in combinations(requests, n))])
+    return best_b, best_r, best_r if best_b == len(bookings) else -1
+
+
+@settings(max_examples=150, deadline=None)
+@given(k=st.integers(1, 3),
+       spans=st.lists(st.tuples(st.integers(0, 8), st.integers(1, 4), st.booleans()),
+                      min_size=1, max_size=8))
+def test_identical_placement_against_brute_force(k, spans):
+    bookings = [Item(s, s + n) for s, n, is_booking in spans if is_booking]
+    requests = [Item(s, s + n) for s, n, is_booking in spans if not is_booking]
+    got = place([(f"S{i}", Shape(1)) for i in range(k)], bookings, requests)
+    most_b, most_r, all_fit_r = _brute(k, bookings, requests)
+    assert len(got.bookings) == most_b
+    assert len(got.bookings) + len(got.not_fitted) == len(bookings)
+    assert saturated_minutes([*got.bookings, *got.met], k + 1) == 0  # never k + 1 at once
+    assert len(got.met) <= most_r
+    if all_fit_r >= 0:  # every booking fits: the requests met are the most possible
+        assert len(got.met) == all_fit_r
+
+
+SHAPES = [Shape(1), Shape(3, frozenset({"loop"})), Shape(2, private=True),
+          Shape(2, restricted_to=frozenset({"PROB"}))]
+
+
+@settings(max_examples=150, deadline=None)
+@given(shapes=st.lists(st.sampled_from(SHAPES), min_size=1, max_size=4),
+       spans=st.lists(st.tuples(st.integers(0, 8), st.integers(1, 4), st.booleans(),
+                                st.integers(1, 3), st.booleans(), st.booleans(),
+                                st.sampled_from(["NCS", "PROB"])), min_size=1, max_size=10))
+def test_placement_among_different_spaces_is_always_valid(shapes, spans):
+    spaces = [(f"S{i}", s) for i, s in enumerate(shapes)]
+    items = [(Item(s, s + n, people, frozenset({"loop"}) if loop else frozenset(), conf, org,
+                   None), is_booking)
+             for s, n, is_booking, people, loop, conf, org in spans]
+    bookings = [it for it, b in items if b]
+    requests = [it for it, b in items if not b]
+    got = place(spaces, bookings, requests)
+    shape = dict(spaces)
+    assert sorted(map(id, got.bookings + got.not_fitted)) == sorted(map(id, bookings))
+    if all(suits(s, it) for it, _ in items for s in shapes):
+        return  # every item suits every space: counted, not assigned (brute force above)
+    taken: dict[str, list[Item]] = {}
+    for it in got.bookings + got.met:
+        code = got.where[id(it)]
+        assert suits(shape[code], it)
+        assert all(o.end <= it.start or it.end <= o.start for o in taken.get(code, []))
+        taken.setdefault(code, []).append(it)
