@@ -58,7 +58,8 @@ from db import report_queries as rq
 from db import usage_queries as uq
 from db.engine import read_tx
 
-REPORT_KINDS = ("utilisation", "occupancy", "demand", "attendance", "share", "shortfall")
+REPORT_KINDS = ("utilisation", "occupancy", "demand", "attendance", "share", "shortfall",
+                "trend")
 GROUP_FIELDS = ("site", "space", "kind", "org", "weekday", "hour", "week", "month")
 WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DEFAULT_BY = {
@@ -68,6 +69,7 @@ DEFAULT_BY = {
     "attendance": ("org", "kind"),
     "share": ("org",),
     "shortfall": ("site", "kind"),
+    "trend": ("week", "kind"),
 }
 ALLOWED_BY = {
     "utilisation": set(GROUP_FIELDS),
@@ -75,7 +77,8 @@ ALLOWED_BY = {
     "demand": set(GROUP_FIELDS) - {"space"},
     "attendance": set(GROUP_FIELDS),
     "share": set(GROUP_FIELDS),
-    "shortfall": {"site", "kind"},
+    "shortfall": {"site", "kind", "week", "month"},
+    "trend": {"site", "kind", "week", "month"},
 }
 MEASURES = {
     "utilisation": ("available_hours", "booked_hours", "used_hours", "wasted_hours",
@@ -89,7 +92,12 @@ MEASURES = {
     "shortfall": ("rank", "spaces", "available_hours", "booked_hours", "utilisation",
                   "peak_occupancy", "saturated_hours", "unmet_requests", "unmet_hours",
                   "shortfall_hours"),
+    "trend": ("days", "available_hours", "booked_hours", "used_hours", "utilisation",
+              "used_utilisation", "saturated_hours", "unmet_requests", "unmet_hours",
+              "bookings", "no_shows", "no_show_rate"),
 }
+#: Measures a comparison leaves alone (positions and counts of spaces, not amounts).
+NOT_COMPARED = {"rank"}
 #: The longest period one report covers.
 MAX_DAYS = 3 * 366
 
@@ -106,6 +114,8 @@ class Report:
     end: dt.date
     sites: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
+    #: With a comparison: the previous period (first and last day).
+    previous: tuple[dt.date, dt.date] | None = None
 
 
 def write_csv(report: Report, stream: Any) -> None:
@@ -140,6 +150,12 @@ def parse_by(text: str | Sequence[str] | None, kind: str) -> tuple[str, ...]:
     if kind in ("occupancy", "shortfall"):
         # Peaks and saturation only mean something for one kind at one site.
         fields = ["site", "kind"] + [f for f in fields if f not in ("site", "kind")]
+    if kind == "trend":
+        # A trend is read week by week (or month by month), per kind of space.
+        if "week" in fields and "month" in fields:
+            raise InvalidInput("A trend goes by week or by month, not both.")
+        when = "month" if "month" in fields else "week"
+        fields = [when] + [f for f in ("site", "kind") if f in fields or f == "kind"]
     return tuple(fields) or DEFAULT_BY[kind]
 
 
@@ -348,7 +364,10 @@ def _add(acc: dict[str, float], status: str, kind: str, count: int, minutes: flo
         acc["bookings"] += count
         acc[count_name] += count
     if rates:
-        acc["charge"] += minutes / 60.0 * rates.get(kind, 0.0)
+        amount = minutes / 60.0 * rates.get(kind, 0.0)
+        acc["charge"] += amount
+        if status not in ("no_show", "released"):
+            acc["used_charge"] += amount
 
 
 def summary_table(by: Sequence[str]) -> str:
@@ -367,17 +386,33 @@ class Reports:
 
     def __init__(self, app: Any, *, use_summaries: bool = True) -> None:
         self.app = app
+        self._charge = "booked"
         #: False reads every booking directly (the reference the summaries are tested
         #: against); True reads the usage summaries wherever they hold the grouping.
         self.use_summaries = use_summaries
 
     def run(self, kind: str, *, sites: Sequence[str] | None, start: dt.date, end: dt.date,
             by: str | Sequence[str] | None = None, rates: dict[str, float] | None = None,
-            space_kind: str | None = None) -> Report:
-        """Run report ``kind`` (one of :data:`REPORT_KINDS`) for ``sites`` (None: all)."""
+            space_kind: str | None = None, charge: str | None = None,
+            compare: bool = False) -> Report:
+        """Run report ``kind`` (one of :data:`REPORT_KINDS`) for ``sites`` (None: all).
+
+        ``charge`` (share, with ``rates``): ``booked`` (the default) charges every booked
+        hour, a no-show's and a released desk's included; ``used`` only the hours used.
+        ``compare`` adds, for each measure, its value over the period of the same length just
+        before (``previous_<measure>``) and the change (``change_<measure>``).
+        """
         fields = parse_by(by, kind)
         if rates and kind != "share":
             raise InvalidInput("--rate goes with the share report.")
+        if charge not in (None, "booked", "used"):
+            raise InvalidInput(f"'{charge}' is not a way to charge (booked or used).")
+        if charge and not rates:
+            raise InvalidInput("--charge goes with --rate (the share report's recharge).")
+        if compare:
+            return self._compared(kind, sites=sites, start=start, end=end, by=fields,
+                                  rates=rates, space_kind=space_kind, charge=charge)
+        self._charge = charge or "booked"
         scope = self._scope(sites, start, end, space_kind)
         keys = _Keys(fields, scope)
         with read_tx(self.app.engine) as conn:
@@ -677,7 +712,8 @@ class Reports:
                    "used_hours": _h(used[k]), "share": _frac(s["booked_min"], t[0]),
                    "used_share": _frac(used[k], t[1])}
             if rates:
-                row["charge"] = round(s["charge"], 2)
+                row["charge"] = round(s["used_charge" if self._charge == "used" else "charge"],
+                                      2)
             rows.append(row)
         return rows
 
@@ -700,11 +736,106 @@ class Reports:
                          "saturated_hours": _h(o["saturated_min"]),
                          "unmet_requests": int(u[0]), "unmet_hours": _h(u[1]),
                          "shortfall_hours": _h(o["saturated_min"] + u[1])})
-        rows.sort(key=lambda r: (-r["shortfall_hours"], -r["utilisation"], r["site"],
-                                 r["kind"]))
-        for i, r in enumerate(rows, 1):
-            r["rank"] = i
+        when = [f for f in ("week", "month") if f in keys.by]
+        rows.sort(key=lambda r: (*(r[f] for f in when), -r["shortfall_hours"],
+                                 -r["utilisation"], r["site"], r["kind"]))
+        rank, period = 0, None
+        for r in rows:  # ranked within each week or month
+            p = tuple(r[f] for f in when)
+            rank = rank + 1 if p == period else 1
+            period = p
+            r["rank"] = rank
         return rows
+
+    def _trend(self, conn: Any, scope: _Scope, keys: _Keys, _rates: Any
+               ) -> list[dict[str, Any]]:
+        """Per week (or month) and kind: the measures an estates team follows over time."""
+        avail = self._available(scope, keys)
+        booked = self._booked(conn, scope, keys)
+        unmet = self._unmet_sums(conn, scope, keys)
+        started = self._booked(conn, scope, keys, started_before=scope.now)
+        # Saturation is per site and kind; the trend adds the sites' saturated hours up.
+        per_site = _Keys(("site", "kind", *[f for f in keys.by if f in ("week", "month")]),
+                         scope)
+        saturated: dict[tuple, float] = defaultdict(float)
+        for k, acc in self._occupancy_sums(conn, scope, per_site).items():
+            values = dict(zip(per_site.by, k, strict=True))
+            saturated[tuple(values[f] for f in keys.by)] += acc["saturated_min"]
+        when = keys.by[0]
+        days: dict[str, int] = defaultdict(int)
+        for day in _days(scope.start, scope.end):
+            days[_week(day) if when == "week" else f"{day.year:04d}-{day.month:02d}"] += 1
+        rows = []
+        for k in sorted(set(avail) | set(booked) | set(unmet), key=_sort_key):
+            fields = keys.fields(k)
+            a = avail.get(k, 0.0)
+            b = booked.get(k, {})
+            bk = b.get("booked_min", 0.0)
+            used = bk - b.get("no_show_min", 0.0) - b.get("released_min", 0.0)
+            u = unmet.get(k, [0, 0.0])
+            st = started.get(k, {})
+            n = int(st.get("bookings", 0))
+            rows.append({**fields, "days": days.get(fields[when], 0),
+                         "available_hours": _h(a), "booked_hours": _h(bk),
+                         "used_hours": _h(used), "utilisation": _frac(bk, a),
+                         "used_utilisation": _frac(used, a),
+                         "saturated_hours": _h(saturated.get(k, 0.0)),
+                         "unmet_requests": int(u[0]), "unmet_hours": _h(u[1]),
+                         "bookings": n, "no_shows": int(st.get("no_shows", 0)),
+                         "no_show_rate": _frac(st.get("no_shows", 0), n)})
+        return rows
+
+    def _compared(self, kind: str, *, sites: Sequence[str] | None, start: dt.date,
+                  end: dt.date, by: tuple[str, ...], rates: dict[str, float] | None,
+                  space_kind: str | None, charge: str | None) -> Report:
+        """The report and the same report over the period of the same length just before,
+        joined on the grouping (weekday and hour match; weeks and months cannot)."""
+        if "week" in by or "month" in by:
+            raise InvalidInput("A comparison is of one period with the one before; to read "
+                               "a period week by week, use the trend report.")
+        length = (end - start).days + 1
+        prev_end = start - dt.timedelta(days=1)
+        prev_start = prev_end - dt.timedelta(days=length - 1)
+        kw: dict[str, Any] = dict(sites=sites, by=by, rates=rates, space_kind=space_kind,
+                                  charge=charge)
+        now = self.run(kind, start=start, end=end, **kw)
+        before = self.run(kind, start=prev_start, end=prev_end, **kw)
+        measures = [c for c in now.columns if c not in by]
+        old = {tuple(r[f] for f in by): r for r in before.rows}
+        seen = set()
+        rows = []
+        for r in now.rows:
+            key = tuple(r[f] for f in by)
+            seen.add(key)
+            rows.append(_with_previous(r, old.get(key), measures))
+        for key, r in old.items():  # groups with nothing this period
+            if key not in seen:
+                zero = {**{f: r[f] for f in by}, **{m: _zero(r[m]) for m in measures}}
+                rows.append(_with_previous(zero, r, measures))
+        compared = [m for m in measures if m not in NOT_COMPARED]
+        columns = (*now.columns, *(f"previous_{m}" for m in compared),
+                   *(f"change_{m}" for m in compared))
+        note = f"previous period: {prev_start:%a %d %b %Y} to {prev_end:%a %d %b %Y}"
+        return Report(kind=kind, by=by, columns=columns, rows=rows, start=start, end=end,
+                      sites=now.sites, notes=(note,), previous=(prev_start, prev_end))
+
+
+def _zero(value: Any) -> Any:
+    return 0.0 if isinstance(value, float) else 0 if isinstance(value, int) else value
+
+
+def _with_previous(row: dict[str, Any], old: dict[str, Any] | None, measures: Sequence[str]
+                   ) -> dict[str, Any]:
+    out = dict(row)
+    for m in measures:
+        if m in NOT_COMPARED:
+            continue
+        was = old.get(m) if old else None
+        was = _zero(row[m]) if was is None else was
+        out[f"previous_{m}"] = was
+        change = row[m] - was
+        out[f"change_{m}"] = round(change, 4) if isinstance(change, float) else change
+    return out
 
 
 def _all_sites(conn: Any) -> Sequence[Any]:

@@ -70,3 +70,52 @@ async def _refusal(app):  # type: ignore[no-untyped-def]
         assert screen.data is None
         assert not screen.query_one("#body").loading
         return [n.message for n in host._notifications]
+
+
+def test_whatif_modal_for_the_highlighted_shortfall_row(app, clock):
+    report_store.build(app, clock)
+    text = asyncio.run(_whatif(app))
+    # The highlighted row is the second, interview rooms at NGT; one more room meets the one
+    # NCS request turned away (Tue 20 Oct 10:00-11:00); removing one leaves one unplaced.
+    assert "What if at NGT: add 1 like IR1" in text[0]
+    assert "turned-away requests met: 1 of 1 (1.0 of 1.0 h)" in text[0]
+    assert "remove IR5" in text[1] and "bookings not fitted:      1" in text[1]
+
+
+async def _whatif(app):  # type: ignore[no-untyped-def]
+    from textual.widgets import Input, Select
+
+    from tui.screens.whatif import WhatIfModal
+
+    screen = ReportsScreen(as_user(app, "estates"), start=dt.date(2026, 10, 19),
+                           end=dt.date(2026, 10, 30))
+    host = Host(screen)
+    out = []
+    async with host.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await host.workers.wait_for_complete()
+        await pilot.pause()
+        assert "What if" in str(host.screen.active_bindings.get("f6").binding.description)
+        table = screen.query_one("#shortfall", DataTable)
+        table.focus()
+        await pilot.press("down")  # row 2: interview rooms
+        await pilot.press("f6")
+        await pilot.pause()
+        modal = host.screen
+        assert isinstance(modal, WhatIfModal) and modal.kind == "interview"
+        await pilot.press("enter")  # add 1 (the defaults)
+        await pilot.pause()
+        await host.workers.wait_for_complete()
+        await pilot.pause()
+        out.append(str(modal.query_one("#result", Static).render()))
+        modal.query_one("#mode", Select).value = "remove"
+        modal.query_one("#n", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        await host.workers.wait_for_complete()
+        await pilot.pause()
+        out.append(str(modal.query_one("#result", Static).render()))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert host.screen is screen
+    return out

@@ -126,7 +126,8 @@ GROUPINGS = {
     "demand": [None],
     "attendance": [None, "site,kind", "hour", "org,weekday", "space", "org,hour"],
     "share": [None, "org,kind", "org,week", "org,hour"],
-    "shortfall": [None],
+    "shortfall": [None, "week"],
+    "trend": [None, "month,site"],
 }
 PERIODS = [(FIRST, dt.date(2026, 11, 20)), (dt.date(2026, 10, 25), dt.date(2026, 10, 25)),
            (dt.date(2026, 10, 27), dt.date(2026, 11, 2))]

@@ -3,7 +3,8 @@
 Pick sites, a period and a kind of space; the screen shows a weekday x hour heatmap of
 utilisation, bars of organisation share and of unmet demand, and the shortfall ranking. The
 queries run in a thread worker behind a loading indicator; F2 exports what is shown to
-CSV (Enter in a field or F5 runs the report again).
+CSV (Enter in a field or F5 runs the report again); F6 (or w) asks "what if" for the
+highlighted row of "Where space runs short" (:mod:`tui.screens.whatif`).
 Self-contained (styles in ``DEFAULT_CSS``) so the main app can push it as it is:
 ``app.push_screen(ReportsScreen(cospace))``.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -103,6 +105,8 @@ class ReportsScreen(Screen[None]):
     BINDINGS = [
         Binding("f5", "run", "Run report"),
         Binding("f2", "export", "Export CSV"),
+        Binding("f6", "whatif", "What if…"),
+        Binding("w", "whatif", "What if…", show=False),
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
@@ -184,7 +188,7 @@ class ReportsScreen(Screen[None]):
     def _load(self, sites: list[str] | None, start: dt.date, end: dt.date, kind: str) -> None:
         reports = Reports(self.cospace)
 
-        def run(report: str, by: str, **kw: object) -> Report:
+        def run(report: str, by: str, **kw: Any) -> Report:
             return reports.run(report, sites=sites, start=start, end=end, by=by, **kw)
 
         data = ReportSet(heat=run("utilisation", "weekday,hour", space_kind=kind),
@@ -218,6 +222,22 @@ class ReportsScreen(Screen[None]):
         error = event.worker.error
         text = error.message if isinstance(error, CospaceError) else f"Report failed: {error}"
         self.notify(text, severity="error", timeout=8)
+
+    # ------------------------------------------------------------------ what if
+    def action_whatif(self) -> None:
+        """Open the what-if modal for the highlighted row of "Where space runs short"."""
+        if self.data is None or not self.data.shortfall.rows:
+            self.notify("Run the report first: the what-if replays a row of "
+                        "'Where space runs short'.", severity="warning")
+            return
+        from tui.screens.whatif import WhatIfModal
+
+        table = self.query_one("#shortfall", DataTable)
+        row = self.data.shortfall.rows[min(max(table.cursor_row, 0),
+                                           len(self.data.shortfall.rows) - 1)]
+        report = self.data.shortfall
+        self.app.push_screen(WhatIfModal(self.cospace, site=row["site"], kind=row["kind"],
+                                         start=report.start, end=report.end))
 
     # ------------------------------------------------------------------ export
     def action_export(self) -> list[Path]:
