@@ -139,3 +139,19 @@ def test_bash_completion_completes(tmp_path):
         complete("cospace "))
     assert "book" in complete("cospace bo")
     assert "--attendees" in complete("cospace book --att")
+
+
+def test_the_cli_reference_lists_every_command_and_option():
+    """docs/cli.md names every command (``cospace space set``) and every long option of it."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text()
+    missing = []
+    for path, parser in walk(build_parser()):
+        if len(path) > 1 and " ".join(path) not in text:
+            missing.append(" ".join(path))
+        for action in parser._actions:
+            for option in action.option_strings:
+                if option.startswith("--") and option != "--help" and option not in text:
+                    missing.append(f"{' '.join(path)} {option}")
+    assert missing == []
