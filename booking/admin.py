@@ -59,7 +59,8 @@ def check(app: Any, kind: str, values: Mapping[str, str]) -> Saved:
     return save(app, kind, values, dry_run=True)
 
 
-def save(app: Any, kind: str, values: Mapping[str, str], *, dry_run: bool = False) -> Saved:
+def save(app: Any, kind: str, values: Mapping[str, str], *, dry_run: bool = False,
+         source: str = "admin screen", reason: str | None = None) -> Saved:
     """Add or update one record from the texts of a form. Fields left out keep their stored
     value. One transaction, one audit entry; :class:`FormInvalid` names every wrong field."""
     fmt = imports.FORMATS[kind]
@@ -76,8 +77,8 @@ def save(app: Any, kind: str, values: Mapping[str, str], *, dry_run: bool = Fals
         raise FormInvalid(_by_column(problems))
     try:
         result = imports.import_records(
-            app, kind, [imports.Record(2, record)], source="admin screen", problems=problems,
-            dry_run=dry_run, hints=False)
+            app, kind, [imports.Record(2, record)], source=source, problems=problems,
+            dry_run=dry_run, hints=False, reason=reason)
     except imports.ImportRejected as exc:
         raise FormInvalid(_by_column(exc.problems)) from exc
     c = result.changes[0]

@@ -622,7 +622,7 @@ def _apply_all(store: _Store, kind: str, planned: Sequence[tuple[Record, Change,
 
 def import_records(app: Any, kind: str, records: list[Record], *, source: str,
                    problems: Sequence[Problem] = (), dry_run: bool = False,
-                   hints: bool = True) -> ImportResult:
+                   hints: bool = True, reason: str | None = None) -> ImportResult:
     """Check ``records`` against the store and, unless ``dry_run``, write them in one
     transaction with one audit entry per change. Raises :class:`ImportRejected` listing every
     problem (nothing written) when any row is wrong."""
@@ -648,7 +648,7 @@ def import_records(app: Any, kind: str, records: list[Record], *, source: str,
         warnings = _stranded(conn, kind, planned, now)
         if not dry_run:
             _apply_all(store, kind, planned, actor=actor.login, now=now,
-                       reason=f"import {kind} from {source}")
+                       reason=reason or f"import {kind} from {source}")
     if not dry_run and any(c.action != "unchanged" for _, c, _ in planned):
         app._actor = None
     return ImportResult(kind, source, [c for _, c, _ in planned], applied=not dry_run,

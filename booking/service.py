@@ -117,6 +117,8 @@ class Cospace:
         self.clock = clock
         self._actor: Actor | None = None
         self._last_sweep: dt.datetime | None = None
+        #: After :meth:`init`: "created", "upgraded" or "current" (nothing changed).
+        self.init_outcome: str | None = None
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -155,7 +157,8 @@ class Cospace:
             engine = make_engine(url)
             rev = current_revision(engine)
             was_new = rev is None
-            if not was_new and rev != head_revision():
+            outdated = not was_new and rev != head_revision()
+            if outdated:
                 with read_tx(engine) as conn:
                     cls(engine, login, clock)._require_upgrader(conn)
             upgrade(engine)
@@ -166,6 +169,7 @@ class Cospace:
                 f"Cannot create the store at {_safe_url(url)}: {_short(exc)}"
             ) from exc
         app = cls(engine, login, clock)
+        app.init_outcome = "created" if was_new else "upgraded" if outdated else "current"
         from booking import usage
 
         usage.refresh(engine)  # after an upgrade: build the usage summaries once, here

@@ -18,8 +18,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = act.add_parser("set", parents=[common],
                        help="set an organisation's allocation (both limits omitted removes it)")
     p.add_argument("org", metavar="ORG", help="organisation code")
-    p.add_argument("--site", required=True)
-    p.add_argument("--kind", required=True, choices=KINDS)
+    p.add_argument("--site", required=True, help="code of the site")
+    p.add_argument("--kind", required=True, choices=KINDS, help="kind of space")
     p.add_argument("--hours-per-week", type=float, default=None, metavar="N",
                    help="at most N hours a week (Monday to Sunday, site time); omit for none")
     p.add_argument("--max-at-once", type=int, default=None, metavar="M",
@@ -27,15 +27,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(func=cmd_set)
 
     p = act.add_parser("list", parents=[common], help="list allocations")
-    p.add_argument("--site", default=None)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--site", default=None, help="only this site (default: every site)")
+    p.add_argument("--json", action="store_true", help="print the allocations as JSON")
     p.set_defaults(func=cmd_list)
 
     p = act.add_parser("usage", parents=[common], help="allocation against use for one week")
-    p.add_argument("--site", required=True)
+    p.add_argument("--site", required=True, help="code of the site")
     p.add_argument("--week", required=True, metavar="DATE",
                    help="any day of the week (Monday to Sunday), YYYY-MM-DD")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the lines as JSON")
     p.set_defaults(func=cmd_usage)
 
 

@@ -13,10 +13,13 @@ from cli.core import _print_json
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("audit", parents=[common], help="who changed what, and when")
-    p.add_argument("--booking", type=int, default=None, metavar="ID")
-    p.add_argument("--from", dest="date_from", default=None, metavar="DATE")
-    p.add_argument("--to", dest="date_to", default=None, metavar="DATE")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--booking", type=int, default=None, metavar="ID",
+                   help="only the records of this booking")
+    p.add_argument("--from", dest="date_from", default=None, metavar="DATE",
+                   help="first day, YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", default=None, metavar="DATE",
+                   help="last day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--json", action="store_true", help="print the records as JSON")
     p.set_defaults(func=cmd_audit)
 
 

@@ -22,8 +22,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     org = sub.add_parser("org", parents=[common], help="organisations")
     org_sub = org.add_subparsers(dest="org_command", metavar="ACTION", required=True)
     p = org_sub.add_parser("add", parents=[common], help="add an organisation")
-    p.add_argument("code")
-    p.add_argument("--name", required=True)
+    p.add_argument("code", help="short code, e.g. NCS (letters, digits, '.', '-', '_')")
+    p.add_argument("--name", required=True, help="full name, e.g. National Careers Service")
     p.add_argument("--host", action="store_true", help="the host organisation (the jobcentre)")
     p.add_argument("--advance-weeks", type=int, default=None,
                    help="how far ahead its staff may book (default: host no limit, partner 8)")
@@ -32,9 +32,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     site = sub.add_parser("site", parents=[common], help="sites")
     site_sub = site.add_subparsers(dest="site_command", metavar="ACTION", required=True)
     p = site_sub.add_parser("add", parents=[common], help="add a site")
-    p.add_argument("code")
-    p.add_argument("--name", required=True)
-    p.add_argument("--tz", default="Europe/London", help="IANA time zone")
+    p.add_argument("code", help="short code, e.g. NGT")
+    p.add_argument("--name", required=True, help="building name")
+    p.add_argument("--tz", default="Europe/London",
+                   help="IANA time zone (default Europe/London)")
     p.add_argument("--hours", default="mon-fri 08:30-17:00",
                    help='opening hours, e.g. "mon-thu 08:30-17:00, fri 08:30-16:30"')
     p.add_argument("--holidays", default="ENG", dest="holiday_region",
@@ -44,49 +45,59 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     space = sub.add_parser("space", parents=[common], help="spaces")
     space_sub = space.add_subparsers(dest="space_command", metavar="ACTION", required=True)
     p = space_sub.add_parser("add", parents=[common], help="add a space")
-    p.add_argument("code")
-    p.add_argument("--site", required=True)
-    p.add_argument("--kind", required=True, choices=KINDS)
-    p.add_argument("--capacity", required=True, type=int)
+    p.add_argument("code", help="short code, unique across sites, e.g. IR1")
+    p.add_argument("--site", required=True, help="code of its site")
+    p.add_argument("--kind", required=True, choices=KINDS, help="kind of space")
+    p.add_argument("--capacity", required=True, type=int, metavar="N",
+                   help="how many people it holds (at least 1)")
     p.add_argument("--features", default="", help="comma-separated: wifi,pc,step-free,...")
     p.add_argument("--private", action="store_true", help="a private room for confidential "
                    "interviews")
-    p.add_argument("--name", default="")
-    p.add_argument("--only", default="", help="restrict to these organisations (comma-separated)")
+    p.add_argument("--name", default="", help="display name (default: the code)")
+    p.add_argument("--only", default="", metavar="ORG,ORG",
+                   help="only these organisations may book it (comma-separated)")
     p.set_defaults(func=cmd_space_add)
 
     staff = sub.add_parser("staff", parents=[common], help="staff")
     staff_sub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
     p = staff_sub.add_parser("add", parents=[common], help="add a staff member")
-    p.add_argument("staff_login", metavar="LOGIN")
-    p.add_argument("--name", required=True)
-    p.add_argument("--org", required=True)
-    p.add_argument("--role", required=True, choices=ROLES)
+    p.add_argument("staff_login", metavar="LOGIN",
+                   help="their login (what they give to --as or COSPACE_USER)")
+    p.add_argument("--name", required=True, help="full name")
+    p.add_argument("--org", required=True, help="code of their organisation")
+    p.add_argument("--role", required=True, choices=ROLES,
+                   help="front-desk (host staff), adviser, estates or admin")
     p.set_defaults(func=cmd_staff_add)
 
     p = sub.add_parser("book", parents=[common], help="book a space")
-    p.add_argument("space")
-    p.add_argument("start", help="local start, YYYY-MM-DD HH:MM")
-    p.add_argument("end", help="local end, YYYY-MM-DD HH:MM or HH:MM")
-    p.add_argument("--org", default=None)
-    p.add_argument("--attendees", type=int, default=1)
-    p.add_argument("--purpose", default="")
-    p.add_argument("--confidential", action="store_true")
+    p.add_argument("space", help="code of the space, e.g. IR1")
+    p.add_argument("start", help='local start, "YYYY-MM-DD HH:MM" (quoted)')
+    p.add_argument("end", help='local end, HH:MM the same day or "YYYY-MM-DD HH:MM"')
+    p.add_argument("--org", default=None,
+                   help="the organisation it is for (default: your own)")
+    p.add_argument("--attendees", type=int, default=1, metavar="N",
+                   help="how many people (default 1; at most the space's capacity)")
+    p.add_argument("--purpose", default="", metavar="TEXT",
+                   help="what it is for; shown only to your organisation")
+    p.add_argument("--confidential", action="store_true",
+                   help="details only for you and the front desk; needs a private room")
     p.add_argument("--override", default=None, metavar="REASON",
                    help="book over the organisation's allocation (front desk, admin; audited)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the booking as JSON")
     p.set_defaults(func=cmd_book)
 
     p = sub.add_parser("free", parents=[common], help="find free spaces")
-    p.add_argument("site")
-    p.add_argument("kind", choices=KINDS)
-    p.add_argument("start")
-    p.add_argument("end")
-    p.add_argument("--attendees", type=int, default=1)
-    p.add_argument("--needs", default="", help="comma-separated features")
+    p.add_argument("site", help="code of the site, e.g. NGT")
+    p.add_argument("kind", choices=KINDS, help="kind of space")
+    p.add_argument("start", help='local start, "YYYY-MM-DD HH:MM" (quoted)')
+    p.add_argument("end", help='local end, HH:MM the same day or "YYYY-MM-DD HH:MM"')
+    p.add_argument("--attendees", type=int, default=1, metavar="N",
+                   help="how many people (default 1)")
+    p.add_argument("--needs", default="", help="comma-separated features, e.g. wifi,step-free")
     p.add_argument("--confidential", action="store_true", help="only private rooms")
-    p.add_argument("--org", default=None)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--org", default=None,
+                   help="the organisation asking (default: your own; for restricted spaces)")
+    p.add_argument("--json", action="store_true", help="print the free spaces as JSON")
     p.set_defaults(func=cmd_free)
 
     for name, func, text in (
@@ -96,8 +107,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     ):
         p = sub.add_parser(name, parents=[common], help=text)
         p.add_argument("booking_id", type=int, metavar="BOOKING_ID",
-                       nargs="?" if name == "cancel" else None)
-        p.add_argument("--json", action="store_true")
+                       nargs="?" if name == "cancel" else None,
+                       help="the booking's number (#12 is 12), as list shows it")
+        p.add_argument("--json", action="store_true", help="print the result as JSON")
         p.set_defaults(func=func)
         if name == "cancel":  # cancel --org/--staff --from --to: issue 8, cli/io.py
             from cli.io import add_bulk_cancel_arguments
@@ -105,12 +117,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
             add_bulk_cancel_arguments(p)
 
     p = sub.add_parser("list", parents=[common], help="list bookings")
-    p.add_argument("--site")
-    p.add_argument("--org")
-    p.add_argument("--space")
-    p.add_argument("--from", dest="date_from")
-    p.add_argument("--to", dest="date_to")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--site", help="only this site")
+    p.add_argument("--org", help="only this organisation's bookings")
+    p.add_argument("--space", help="only this space")
+    p.add_argument("--from", dest="date_from", metavar="DATE",
+                   help="first day, YYYY-MM-DD (without dates: from today on)")
+    p.add_argument("--to", dest="date_to", metavar="DATE",
+                   help="last day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--json", action="store_true", help="print the bookings as JSON")
     p.set_defaults(func=cmd_list)
 
 
@@ -124,37 +138,67 @@ def _print_json(value: Any) -> None:
 
 
 def cmd_init(args: argparse.Namespace, url: str, login: str) -> int:
+    from booking.service import _safe_url
+
     app, was_new = Cospace.init(url, login)
-    print(("Created" if was_new else "Upgraded") + f" the store; {login} "
-          + ("is its administrator." if was_new else "can carry on."))
+    where = _safe_url(url)
+    outcome = getattr(app, "init_outcome", "created" if was_new else "upgraded")
+    if outcome == "created":
+        print(f"Created the store at {where}; {login} is its administrator.")
+    elif outcome == "upgraded":
+        print(f"Upgraded the store at {where}, keeping its data; {login} can carry on.")
+    else:
+        print(f"The store at {where} is up to date; nothing changed.")
     if args.demo:
         from booking.demo import load_demo
 
         summary = load_demo(app)
-        print(summary)
+        print(summary.split(" Try: ")[0])
+        print("Try: " + try_command(args, "--as", "frontdesk"))
     return 0
 
 
+def try_command(args: argparse.Namespace, *words: str) -> str:
+    """``cospace [--db URL] WORDS``: a command to copy, naming the store the way it was named."""
+    import shlex
+
+    db = getattr(args, "db", None)
+    return shlex.join(["cospace", *(["--db", db] if db else []), *words])
+
+
+def _add(url: str, login: str, kind: str, values: dict[str, str]) -> Cospace:
+    """Add through the import's validators (booking/records.py); the app, for reading back."""
+    from booking import records
+
+    app = _open(url, login)
+    records.add(app, kind, values)
+    return app
+
+
 def cmd_org_add(args: argparse.Namespace, url: str, login: str) -> int:
-    org = _open(url, login).add_org(args.code, args.name, host=args.host,
-                                    advance_weeks=args.advance_weeks)
-    print(f"Added {'host' if org.is_host else 'partner'} organisation {org.code}: {org.name}.")
+    weeks = "" if args.advance_weeks is None else str(args.advance_weeks)
+    _add(url, login, "orgs", {"code": args.code, "name": args.name,
+                              "host": "yes" if args.host else "no", "advance_weeks": weeks})
+    print(f"Added {'host' if args.host else 'partner'} organisation {args.code}: {args.name}.")
     return 0
 
 
 def cmd_site_add(args: argparse.Namespace, url: str, login: str) -> int:
-    site = _open(url, login).add_site(args.code, args.name, tz=args.tz, hours=args.hours,
-                                      holiday_region=args.holiday_region)
+    app = _add(url, login, "sites", {"code": args.code, "name": args.name, "tz": args.tz,
+                                     "hours": args.hours,
+                                     "holidays": args.holiday_region or "none"})
+    site = app.site(args.code)
     print(f"Added site {site.code}: {site.name} ({site.tz}), open {format_hours(site.hours)}.")
     return 0
 
 
 def cmd_space_add(args: argparse.Namespace, url: str, login: str) -> int:
-    only = [c.strip() for c in args.only.split(",") if c.strip()]
-    space = _open(url, login).add_space(
-        args.code, site=args.site, kind=args.kind, capacity=args.capacity,
-        features=args.features, private=args.private, name=args.name, restricted_to=only,
-    )
+    app = _add(url, login, "spaces", {
+        "code": args.code, "site": args.site, "kind": args.kind,
+        "capacity": str(args.capacity), "features": args.features,
+        "private": "yes" if args.private else "no", "name": args.name,
+        "restricted_to": args.only})
+    space = app.space(args.code)
     extra = []
     if space.features:
         extra.append(", ".join(sorted(space.features)))
@@ -168,9 +212,9 @@ def cmd_space_add(args: argparse.Namespace, url: str, login: str) -> int:
 
 
 def cmd_staff_add(args: argparse.Namespace, url: str, login: str) -> int:
-    person = _open(url, login).add_staff(args.staff_login, name=args.name, org=args.org,
-                                         role=args.role)
-    print(f"Added {person.login} ({person.name}), {person.role} at {person.org_code}.")
+    _add(url, login, "staff", {"login": args.staff_login, "name": args.name, "org": args.org,
+                               "role": args.role, "active": "yes"})
+    print(f"Added {args.staff_login} ({args.name}), {args.role} at {args.org}.")
     return 0
 
 

@@ -27,11 +27,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         epilog="\n\n".join(imports.describe_columns(k) for k in imports.IMPORT_ORDER),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("kind", choices=imports.IMPORT_ORDER)
+    p.add_argument("kind", choices=imports.IMPORT_ORDER,
+                   help="what the file holds: orgs, sites, spaces or staff")
     p.add_argument("file", metavar="FILE.csv", help="the CSV file ('-' for standard input)")
     p.add_argument("--dry-run", action="store_true",
                    help="show what would be added or updated; write nothing")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true",
+                   help="print what was added, updated and left unchanged (or the "
+                        "problems) as JSON")
     p.set_defaults(func=cmd_import)
 
     closure = sub.add_parser("closure", parents=[common], help="closed days at a site")
@@ -39,24 +42,28 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = c_sub.add_parser("add", parents=[common], help="close a site for a day or a run of days",
                          description="Close a site. Bookings on the closed days are kept and "
                                      "listed, for you to cancel or move.")
-    p.add_argument("site")
+    p.add_argument("site", help="code of the site")
     p.add_argument("date", help="YYYY-MM-DD")
     p.add_argument("--to", dest="date_to", help="last closed day, YYYY-MM-DD (inclusive)")
-    p.add_argument("--reason", required=True)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--reason", required=True, metavar="TEXT",
+                   help="why it is closed (shown on the board)")
+    p.add_argument("--json", action="store_true",
+                   help="print the closure and the affected bookings as JSON")
     p.set_defaults(func=cmd_closure_add)
     p = c_sub.add_parser("remove", parents=[common],
                          help="reopen days closed by mistake (bank holidays stay)")
-    p.add_argument("site")
+    p.add_argument("site", help="code of the site")
     p.add_argument("date", help="YYYY-MM-DD")
     p.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD (inclusive)")
     p.set_defaults(func=cmd_closure_remove)
     p = c_sub.add_parser("list", parents=[common],
                          help="closures and bank holidays (default: the next 12 months)")
-    p.add_argument("site")
-    p.add_argument("--from", dest="date_from")
-    p.add_argument("--to", dest="date_to")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("site", help="code of the site")
+    p.add_argument("--from", dest="date_from", metavar="DATE",
+                   help="first day, YYYY-MM-DD (default today)")
+    p.add_argument("--to", dest="date_to", metavar="DATE",
+                   help="last day, YYYY-MM-DD (default a year on)")
+    p.add_argument("--json", action="store_true", help="print the closed days as JSON")
     p.set_defaults(func=cmd_closure_list)
 
     ex = sub.add_parser("export", parents=[common], help="export data")
@@ -65,10 +72,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                           help="bookings at a site as CSV or Excel",
                           description="Bookings as you may see them: another organisation's "
                                       "attendees, purpose and booker are left blank.")
-    p.add_argument("--site", required=True)
-    p.add_argument("--from", dest="date_from", required=True)
-    p.add_argument("--to", dest="date_to", required=True)
-    p.add_argument("--format", choices=export.FORMATS, default="csv")
+    p.add_argument("--site", required=True, help="code of the site")
+    p.add_argument("--from", dest="date_from", required=True, metavar="DATE",
+                   help="first day, YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", required=True, metavar="DATE",
+                   help="last day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--format", choices=export.FORMATS, default="csv",
+                   help="csv (default) or xlsx (Excel; needs --out)")
     p.add_argument("--out", metavar="FILE", help="write here (default standard output)")
     p.set_defaults(func=cmd_export_bookings)
 

@@ -2,22 +2,60 @@
 
 Exit codes are a contract: 0 done; 1 refused by a rule, a clash or a permission (the reason on
 stderr); 2 input not understood or not found. No traceback ever reaches a user.
+
+Start-up is kept short by parsing first and importing only the modules of the command given
+(``COMMAND_HOMES``); ``--help``, an unknown command or a command not listed there loads every
+module in ``COMMAND_MODULES``.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from types import ModuleType
 
-from booking.errors import CospaceError
-from booking.settings import resolve_db_url, resolve_login
-from cli import allocation, audit, change, core, export, io, report, series
+#: Modules that add sub-commands, in the order they register: each has
+#: ``register(subparsers, common)``. ``series`` extends core's book/cancel and ``setup`` core's
+#: org/site/space/staff, so they come after ``core``; ``export`` adds ``export ical`` to the
+#: ``export`` command that ``io`` creates. A module object works here as well as a name.
+COMMAND_MODULES: list[str | ModuleType] = [
+    "core", "series", "setup", "allocation", "audit", "io", "export", "report", "change", "completion",
+]
 
-#: Modules that add sub-commands: each has ``register(subparsers, common)``.
-#: ``series`` extends core's book/cancel, so it comes after ``core``; ``export`` adds
-#: ``export ical`` to the ``export`` command that ``io`` creates.
-COMMAND_MODULES = [core, series, allocation, audit, io, export, report, change]
+#: command -> the modules that build its parser (in ``COMMAND_MODULES`` order). A command not
+#: named here loads every module, so a new module works before it is listed.
+COMMAND_HOMES: dict[str, tuple[str, ...]] = {
+    "init": ("core",),
+    "org": ("core", "setup"), "site": ("core", "setup"), "space": ("core", "setup"),
+    "staff": ("core", "setup"),
+    "book": ("core", "series"), "cancel": ("core", "series"),
+    "free": ("core",), "checkin": ("core",), "noshow": ("core",), "list": ("core",),
+    "allocation": ("allocation",), "audit": ("audit",),
+    "import": ("io",), "closure": ("io",), "export": ("io", "export"),
+    "report": ("report",),
+    "change": ("change",), "undo": ("change",),
+}
+
+#: Options of ``cospace`` itself that take a value (to find the command word before parsing).
+_GLOBAL_WITH_VALUE = ("--db", "--as")
+
+ENVIRONMENT = """\
+where the store is:
+  default          {default}
+  --db URL         a SQLAlchemy URL (sqlite:///FILE or postgresql+psycopg://USER@HOST/DB)
+                   or a plain path to a SQLite file
+
+environment variables:
+  COSPACE_DB       the store, when --db is not given
+  COSPACE_USER     the acting staff login, when --as is not given (default: your OS login)
+  COSPACE_NOW      pin the clock (ISO 8601, e.g. 2026-11-26T09:00+00:00) for demos and tests
+  PGPASSWORD       a PostgreSQL password (or ~/.pgpass): never put it in the URL
+
+Start with: cospace init --demo, then cospace --as frontdesk (or cospace COMMAND --help).
+Exit codes: 0 done, 1 refused (a rule, a clash, a permission), 2 input not understood or not
+found. Full reference: docs/cli.md."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -26,30 +64,92 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"cospace: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("cospace")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
+
+
+def _module(entry: str | ModuleType) -> ModuleType:
+    return importlib.import_module(f"cli.{entry}") if isinstance(entry, str) else entry
+
+
+def _name(entry: str | ModuleType) -> str:
+    return entry if isinstance(entry, str) else entry.__name__.rsplit(".", 1)[-1]
+
+
+def command_word(argv: Sequence[str]) -> str | None:
+    """The command in ``argv`` (the first word that is not a global option), if any."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg == "--":
+            return None
+        if arg in _GLOBAL_WITH_VALUE:
+            skip = True
+            continue
+        if arg.startswith("-"):
+            continue
+        return arg
+    return None
+
+
+def modules_for(command: str | None) -> list[str | ModuleType]:
+    """The modules to load for ``command``: its homes, or every module when it is unknown."""
+    homes = COMMAND_HOMES.get(command or "")
+    if homes is None:
+        return list(COMMAND_MODULES)
+    return [m for m in COMMAND_MODULES if _name(m) in homes]
+
+
+def build_parser(modules: Iterable[str | ModuleType] | None = None) -> argparse.ArgumentParser:
+    """The whole parser (every command), or only the commands of ``modules``."""
+    from booking.settings import default_db_path
+
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", default=argparse.SUPPRESS,
-                        help="SQLAlchemy URL of the store (env COSPACE_DB)")
+    common.add_argument("--db", default=argparse.SUPPRESS, metavar="URL",
+                        help="the store: a SQLAlchemy URL or a SQLite file path (env COSPACE_DB)")
     common.add_argument("--as", dest="login", default=argparse.SUPPRESS, metavar="LOGIN",
-                        help="acting staff login (env COSPACE_USER)")
+                        help="acting staff login (env COSPACE_USER; default your OS login)")
     parser = Parser(
         prog="cospace",
         description="Room and desk booking for shared jobcentres. "
                     "With no command, opens the terminal app.",
+        epilog=ENVIRONMENT.format(default=default_db_path()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
+    parser.add_argument("--version", action="version", version=f"cospace {version()}",
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for module in COMMAND_MODULES:
-        module.register(sub, common)
+    for entry in COMMAND_MODULES if modules is None else modules:
+        _module(entry).register(sub, common)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = command_word(argv)
     try:
+        if command is not None:
+            modules = modules_for(command)
+        elif {"-h", "--help"} & set(argv):
+            modules = list(COMMAND_MODULES)
+        else:  # the terminal app, or --version: no command module is needed
+            modules = []
+        parser = build_parser(modules)
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, or input argparse did not understand (exit 2)
+    except SystemExit as exc:  # --help, --version, or input argparse did not understand (2)
         return int(exc.code or 0)
+    from booking.errors import CospaceError
+    from booking.settings import resolve_db_url, resolve_login
+
     url = resolve_db_url(getattr(args, "db", None))
     login = resolve_login(getattr(args, "login", None))
     try:

@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                     + ", ".join(REPORT_KINDS) + ", 'pack' for a shareable HTML file, or "
                     "'whatif' to replay a period with more or fewer spaces.",
     )
-    p.add_argument("report_kind", metavar="KIND", choices=(*REPORT_KINDS, "pack", "whatif"))
+    p.add_argument("report_kind", metavar="KIND", choices=(*REPORT_KINDS, "pack", "whatif"),
+                   help="the report: " + ", ".join((*REPORT_KINDS, "pack", "whatif")))
     p.add_argument("--site", action="append", default=[], metavar="SITE",
                    help="a site (repeat, or comma-separate; default: every site)")
     p.add_argument("--from", dest="date_from", required=True, metavar="DATE",
@@ -45,7 +46,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="last day, YYYY-MM-DD (inclusive)")
     p.add_argument("--by", default=None, metavar="FIELD[,FIELD]",
                    help="group by site, space, kind, org, weekday, hour, week, month")
-    p.add_argument("--format", default="table", choices=("table", "csv", "json"))
+    p.add_argument("--format", default="table", choices=("table", "csv", "json"),
+                   help="table (default, for reading), csv or json (for scripts)")
     p.add_argument("--rate", default=None, metavar="KIND=AMOUNT,...",
                    help="recharge per space-hour for the share report, e.g. interview=12.50,desk=4")
     p.add_argument("--kind", dest="space_kind", default=None, choices=KINDS,

@@ -11,7 +11,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
-OWN = {"booking", "db", "cli", "tui", "tests"}
+OWN = {"booking", "db", "cli", "tui", "cospace", "tests"}
 
 
 def _name(req: str) -> str:
@@ -41,7 +41,7 @@ def _runtime_closure() -> set[str]:
 
 def test_every_imported_package_is_a_runtime_dependency():
     imported: set[str] = set()
-    for package in ("booking", "db", "cli", "tui"):
+    for package in ("booking", "db", "cli", "tui", "cospace"):
         for path in (ROOT / package).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.Import):
