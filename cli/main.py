@@ -21,7 +21,8 @@ from types import ModuleType
 #: org/site/space/staff, so they come after ``core``; ``export`` adds ``export ical`` to the
 #: ``export`` command that ``io`` creates. A module object works here as well as a name.
 COMMAND_MODULES: list[str | ModuleType] = [
-    "core", "series", "setup", "allocation", "audit", "io", "export", "report", "change", "completion",
+    "core", "series", "setup", "allocation", "audit", "io", "export", "report", "change",
+    "completion",
 ]
 
 #: command -> the modules that build its parser (in ``COMMAND_MODULES`` order). A command not
