@@ -166,6 +166,11 @@ def try_command(args: argparse.Namespace, *words: str) -> str:
     return shlex.join(["cospace", *(["--db", db] if db else []), *words])
 
 
+def printable(text: str) -> str:
+    """User text for a terminal: control characters (escape sequences) shown as '?'."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
 def _add(url: str, login: str, kind: str, values: dict[str, str]) -> Cospace:
     """Add through the import's validators (booking/records.py); the app, for reading back."""
     from booking import records
@@ -179,7 +184,8 @@ def cmd_org_add(args: argparse.Namespace, url: str, login: str) -> int:
     weeks = "" if args.advance_weeks is None else str(args.advance_weeks)
     _add(url, login, "orgs", {"code": args.code, "name": args.name,
                               "host": "yes" if args.host else "no", "advance_weeks": weeks})
-    print(f"Added {'host' if args.host else 'partner'} organisation {args.code}: {args.name}.")
+    print(f"Added {'host' if args.host else 'partner'} organisation {args.code}: "
+          f"{printable(args.name)}.")
     return 0
 
 
@@ -188,7 +194,8 @@ def cmd_site_add(args: argparse.Namespace, url: str, login: str) -> int:
                                      "hours": args.hours,
                                      "holidays": args.holiday_region or "none"})
     site = app.site(args.code)
-    print(f"Added site {site.code}: {site.name} ({site.tz}), open {format_hours(site.hours)}.")
+    print(f"Added site {site.code}: {printable(site.name)} ({site.tz}), "
+          f"open {format_hours(site.hours)}.")
     return 0
 
 
@@ -214,7 +221,7 @@ def cmd_space_add(args: argparse.Namespace, url: str, login: str) -> int:
 def cmd_staff_add(args: argparse.Namespace, url: str, login: str) -> int:
     _add(url, login, "staff", {"login": args.staff_login, "name": args.name, "org": args.org,
                                "role": args.role, "active": "yes"})
-    print(f"Added {args.staff_login} ({args.name}), {args.role} at {args.org}.")
+    print(f"Added {args.staff_login} ({printable(args.name)}), {args.role} at {args.org}.")
     return 0
 
 

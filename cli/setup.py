@@ -13,7 +13,7 @@ from typing import Any
 
 from booking import records
 from booking.service import Cospace
-from cli.core import _print_json
+from cli.core import _print_json, printable
 
 YES_NO = "yes|no"
 
@@ -144,7 +144,7 @@ def _text(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, list):
         return ",".join(value) or "-"
-    return "".join(ch if ch.isprintable() else "?" for ch in str(value))
+    return printable(str(value))
 
 
 def print_table(kind: str, rows: list[dict[str, Any]]) -> None:

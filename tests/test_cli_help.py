@@ -86,14 +86,20 @@ def test_command_word_skips_global_options():
 
 @pytest.mark.parametrize("command", sorted(cli_main.COMMAND_HOMES))
 def test_each_command_parses_with_only_its_modules(command):
-    """The short start-up parser of a command is the same as the full one's."""
+    """The short start-up parser of a command is the same as the full one's: a module that
+    extends a command listed in COMMAND_HOMES must be listed there too."""
     full = dict(walk(build_parser()))
     mine = dict(walk(build_parser(cli_main.modules_for(command))))
     for path, parser in full.items():
         if len(path) > 1 and path[1] == command:
             assert path in mine, path
-            assert ({a.dest for a in parser._actions}
-                    == {a.dest for a in mine[path]._actions}), path
+            assert _shape(parser) == _shape(mine[path]), path
+
+
+def _shape(parser: argparse.ArgumentParser) -> set[tuple]:
+    """What a parser accepts: each argument's name, option strings and choices."""
+    return {(a.dest, tuple(a.option_strings),
+             tuple(a.choices) if a.choices is not None else None) for a in parser._actions}
 
 
 def test_startup_imports_only_the_chosen_command():

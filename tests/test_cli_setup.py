@@ -303,3 +303,14 @@ def test_add_is_audited_as_a_set_up_change(cli):
     entries = [e for e in json.loads(out) if e["entity"] == "space"]
     assert entries and all(e["actor"] == "admin" and e["action"] == "create" for e in entries)
     assert entries[0]["reason"] == "set-up change on the command line"
+
+
+def test_names_with_terminal_control_are_printed_as_text(cli):
+    code, out, err = cli("org", "add", "EVIL", "--name", "Evil\x1b[2J Org")
+    assert code == 0, err
+    assert "\x1b" not in out and "Evil?[2J Org" in out
+    code, out, err = cli("org", "list")
+    assert "\x1b" not in out and "Evil?[2J Org" in out
+    code, out, err = cli("org", "list", "--json")
+    evil = next(o for o in json.loads(out) if o["code"] == "EVIL")
+    assert evil["name"] == "Evil\x1b[2J Org"  # the data itself is kept
