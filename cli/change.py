@@ -19,15 +19,18 @@ from booking.timeutil import human_span
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("change", parents=[common],
                        help="change a booking: time, space, organisation or details")
-    p.add_argument("booking_id", type=int, metavar="BOOKING_ID")
+    p.add_argument("booking_id", type=int, metavar="BOOKING_ID",
+                   help="the booking's number (as in list)")
     p.add_argument("--start", default=None, metavar='"YYYY-MM-DD HH:MM"',
                    help="new local start; alone, the booking keeps its length")
     p.add_argument("--end", default=None, metavar='HH:MM|"YYYY-MM-DD HH:MM"',
                    help="new local end (HH:MM is on the start's day); alone, the start stays")
     p.add_argument("--space", default=None, help="move to this space")
     p.add_argument("--org", default=None, help="the organisation the booking is for")
-    p.add_argument("--attendees", type=int, default=None, metavar="N")
-    p.add_argument("--purpose", default=None, metavar="TEXT")
+    p.add_argument("--attendees", type=int, default=None, metavar="N",
+                   help="the number of people (the space must hold them)")
+    p.add_argument("--purpose", default=None, metavar="TEXT",
+                   help="what the booking is for (shown only to those who may see it)")
     conf = p.add_mutually_exclusive_group()
     conf.add_argument("--confidential", dest="confidential", action="store_const", const=True,
                       default=None, help="mark it confidential (needs a private room)")
@@ -39,13 +42,17 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--override", default=None, metavar="REASON",
                    help="change over the organisation's allocation (front desk, admin; "
                         "audited)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true",
+                   help="print the changed booking as list --json does (with --following: "
+                        "the book --repeat shape)")
     p.set_defaults(func=cmd_change)
 
     p = sub.add_parser("undo", parents=[common],
                        help="back to confirmed: a check-in, no-show, release or cancellation")
-    p.add_argument("booking_id", type=int, metavar="BOOKING_ID")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("booking_id", type=int, metavar="BOOKING_ID",
+                   help="the booking's number (as in list)")
+    p.add_argument("--json", action="store_true",
+                   help="print the booking as list --json does")
     p.set_defaults(func=cmd_undo)
 
 
