@@ -134,3 +134,84 @@ def test_racing_changes_of_one_booking_never_both_apply(any_url: str) -> None:
             row = conn.execute(text("SELECT status, space_id, end_at FROM booking WHERE id = :i"),
                                {"i": b.id}).one()
         assert row.status in ("confirmed", "cancelled")
+
+
+def test_moving_different_bookings_into_one_free_slot_one_wins(any_url: str) -> None:
+    """Four terminals move four different bookings into the same free slot at once: the clash
+    check cannot see the others' uncommitted moves on PostgreSQL, so there the exclusion
+    constraint decides (23P01); every loser hears the plain clash refusal naming the
+    holder."""
+    app = _store(any_url)
+    movers = [app.book(space, "2026-11-24 13:00", "14:00", org=org)
+              for space, org in (("IR1", "NCS"), ("IR4", "NCS"), ("IR5", "JCP"),
+                                 ("WS1", "NCS"))]
+    barrier = threading.Barrier(len(movers))
+    out: list[tuple[str, str]] = []
+    threads = [threading.Thread(target=_terminal, args=(
+        any_url, "desk", b.id, {"space": "IR2", "start": "2026-11-24 09:00", "end": "10:00"},
+        barrier, out)) for b in movers[:3]]
+    threads.append(threading.Thread(target=_terminal, args=(
+        any_url, "admin", movers[3].id, {"start": "2026-11-24 09:30", "end": "10:30"},
+        barrier, out)))  # WS1 stays free of the race: a control that must succeed
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    moved_to_ir2 = [v for v in (app.get(b.id) for b in movers[:3]) if v.space == "IR2"]
+    assert len(moved_to_ir2) == 1, out
+    assert Counter(k for k, _ in out) == {"ok": 2, "refused": 2}, out
+    for kind, message in out:
+        if kind == "refused":
+            assert "Interview Room 2 (IR2)" in message and (
+                f"(booking #{moved_to_ir2[0].id})" in message
+                or "at the same moment" in message), message
+    with app.engine.connect() as conn:
+        assert conn.execute(text("""
+            SELECT count(*) FROM booking a JOIN booking b ON a.space_id = b.space_id
+             AND a.id < b.id AND a.start_at < b.end_at AND b.start_at < a.end_at
+             WHERE a.status IN ('confirmed', 'checked_in')
+               AND b.status IN ('confirmed', 'checked_in')""")).scalar() == 0
+
+
+def test_on_postgresql_the_exclusion_constraint_has_the_last_word(pg_url: str) -> None:
+    """A move another terminal has written but not yet committed is invisible to the clash
+    check; the exclusion constraint makes the second move wait and then refuses it (23P01),
+    and the refusal names the booking that won."""
+    import datetime as dt
+    import time
+
+    from sqlalchemy import create_engine
+
+    from booking.errors import Conflict
+    from tests.conftest import as_user
+
+    app = _store(pg_url)
+    a = app.book("IR1", "2026-11-24 13:00", "14:00", org="NCS")
+    b = app.book("IR4", "2026-11-24 13:00", "14:00", org="NCS")
+    ir2 = app.space("IR2").id
+    nine = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)  # 09:00 in London in November
+    other = create_engine(pg_url)
+    result: list[object] = []
+
+    def second() -> None:
+        try:
+            result.append(change_booking(as_user(app, "desk"), b.id, space="IR2",
+                                         start="2026-11-24 09:00", end="10:00"))
+        except CospaceError as exc:
+            result.append(exc)
+
+    with other.connect() as conn:
+        tx = conn.begin()
+        conn.execute(text("UPDATE booking SET space_id = :s, start_at = :lo, end_at = :hi "
+                          "WHERE id = :i"), {"s": ir2, "lo": nine,
+                                              "hi": nine + dt.timedelta(hours=1), "i": a.id})
+        t = threading.Thread(target=second)
+        t.start()
+        time.sleep(1.5)  # the second move has passed its clash check and waits
+        assert not result, "the second move must wait for the first terminal's transaction"
+        tx.commit()
+        t.join(60)
+    other.dispose()
+    assert len(result) == 1 and isinstance(result[0], Conflict), result
+    assert f"(booking #{a.id})" in result[0].message and "IR2" in result[0].message
+    assert app.get(b.id).space == "IR4", "the refused move changed nothing"

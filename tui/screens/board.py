@@ -115,6 +115,7 @@ class BoardScreen(Screen[None]):
                  ) -> None:
         self.site_code, self.day = site_code, day
         self._pending_cursor = cursor
+        self.pending = None  # a change not saved is dropped with the day it was on
         self.load(site_code, day)
 
     def show_loaded(self, data: BoardData) -> None:
