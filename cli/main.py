@@ -12,12 +12,12 @@ from collections.abc import Sequence
 
 from booking.errors import CospaceError
 from booking.settings import resolve_db_url, resolve_login
-from cli import allocation, audit, core, export, io, report, series
+from cli import allocation, audit, core, display, export, io, report, series
 
 #: Modules that add sub-commands: each has ``register(subparsers, common)``.
 #: ``series`` extends core's book/cancel, so it comes after ``core``; ``export`` adds
 #: ``export ical`` to the ``export`` command that ``io`` creates.
-COMMAND_MODULES = [core, series, allocation, audit, io, export, report]
+COMMAND_MODULES = [core, series, allocation, audit, io, export, report, display]
 
 
 class Parser(argparse.ArgumentParser):
