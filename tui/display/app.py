@@ -59,6 +59,7 @@ class DisplayApp(App[int]):
             with Vertical(id="titles"):
                 yield Static(id="site-name")
                 yield Static(id="site-status")
+            yield Static(id="clock-text")
             yield Digits("", id="clock")
         if self.source.door:
             yield DoorSign(id="door")
@@ -89,9 +90,7 @@ class DisplayApp(App[int]):
         self._ticks += 1
         if self._ticks % PAGE_TICKS == 0 and not self.source.door:
             self.query_one(SpaceList).next_page()
-            self._show_legend()
-        if self.stale_since is not None:
-            self._show_clock()
+        self._show_clock()  # the time goes on even while the store cannot be read
         if not self._busy:  # never more than one read in flight, however slow the store
             self._busy = True
             self.poll_store()
@@ -135,6 +134,7 @@ class DisplayApp(App[int]):
         if self.stale_since is None:
             self.stale_since = self.state.now if self.state is not None else self.source.now()
         self.stale_reason = reason
+        self._show_clock()
         self._show_legend()
 
     def _show_clock(self, text: str | None = None) -> None:
@@ -146,6 +146,10 @@ class DisplayApp(App[int]):
         clock = self.query_one("#clock", Digits)
         if clock.value != text:
             clock.update(text)
+            self.query_one("#clock-text", Static).update(Text(text))
+
+    def on_space_list_pages_changed(self) -> None:
+        self._show_legend()
 
     def _show_legend(self) -> None:
         legend = self.query_one("#legend", Static)

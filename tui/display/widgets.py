@@ -6,8 +6,13 @@ added or removed while the display runs, so it can run for weeks without growing
 
 from __future__ import annotations
 
+import re
+
+from rich.align import Align
 from rich.console import Group, RenderableType
 from rich.text import Text
+from textual.message import Message
+from textual.renderables.digits import Digits as DigitsRenderable
 from textual.widget import Widget
 
 from booking.display import BUSY, CLOSED, FREE, OUT, SOON_STATE, DisplayState, SpaceState
@@ -15,6 +20,7 @@ from tui.display import strip as strip_
 
 STATE_CLASS = {FREE: "free", SOON_STATE: "soon", BUSY: "busy", CLOSED: "closed", OUT: "closed"}
 LEGEND = "✓ free   ◐ booked soon   ● in use   ✕ closed"
+_TIME_AT_END = re.compile(r"^(.*?)\s*(\d\d:\d\d)$")
 
 
 def _fit(text: str, width: int) -> str:
@@ -61,9 +67,16 @@ class SpaceList(_StateWidget):
     """Every space of the site, one a line: name, state, next booking, the rest of the day.
     When they do not all fit, pages turn by themselves (:meth:`next_page`)."""
 
+    class PagesChanged(Message):
+        """The page shown or the number of pages changed (the legend says which)."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.page = 0
+
+    def on_resize(self) -> None:
+        self.page = min(self.page, self.pages - 1)
+        self.post_message(self.PagesChanged())
 
     @property
     def spaced(self) -> bool:
@@ -85,6 +98,7 @@ class SpaceList(_StateWidget):
         if self.pages > 1:
             self.page = (self.page + 1) % self.pages
             self.refresh()
+            self.post_message(self.PagesChanged())
 
     def render(self) -> RenderableType:
         state = self.state
@@ -93,7 +107,7 @@ class SpaceList(_StateWidget):
         if not state.spaces:
             return Text("No spaces to show at this site.")
         width = self.size.width
-        name_w = max(10, min(28, width // 4))
+        name_w = max(10, min(36, width // 4 if width < 120 else width // 5))
         state_w = 21
         next_w = 11 if width >= 60 else 0
         org_w = 7 if state.show_org and width >= 70 else 0
@@ -151,20 +165,23 @@ class DoorSign(_StateWidget):
         space = state.spaces[0]
         width = self.size.width
         tall = self.size.height >= 16
-        band_style = self._style(f"state--{STATE_CLASS[space.state]}")
-        band_w = max(10, min(width - 2, 72))
-        pad = " " * band_w
-        word = f"{space.mark}  {space.label.upper()}"
+        band = self._style(f"state--{STATE_CLASS[space.state]}")
         parts: list[RenderableType] = [
             Text(space.name, style="bold", justify="center", no_wrap=True,
                  overflow="ellipsis"),
             Text(""),
         ]
+        time = _TIME_AT_END.match(space.label)
         if tall:
-            parts.append(Text(pad, band_style, justify="center"))
-        parts.append(Text(word.center(band_w)[:band_w], band_style, justify="center"))
+            parts.append(Text(" ", band, justify="center"))
+        if tall and time and width >= 40:  # the time in large digits under the words
+            parts.append(Text(f"{space.mark}  {time.group(1).upper()}", band,
+                              justify="center"))
+            parts.append(Align.center(DigitsRenderable(time.group(2), band), style=band))
+        else:
+            parts.append(Text(f"{space.mark}  {space.label.upper()}", band, justify="center"))
         if tall:
-            parts.append(Text(pad, band_style, justify="center"))
+            parts.append(Text(" ", band, justify="center"))
         if space.org:
             parts.append(Text(f"by {space.org}", "bold", justify="center"))
         parts.append(Text(""))
