@@ -189,6 +189,7 @@ async def test_a_booking_by_another_process_appears_within_a_second(
         # the poll runs every 0.5 s; a loaded test machine gets some slack over the second
         assert waited < 2.0, f"the display took {waited:.2f} s"
         assert "Benefit sanction review" not in screen_text(display)
+    print(f"another process's booking was on screen {waited:.2f} s after it committed")
 
 
 @sync
@@ -271,3 +272,44 @@ def test_snapshot_door_80x24(app, clock, snap_compare) -> None:  # type: ignore[
 
 def test_snapshot_door_200x60_light(app, clock, snap_compare) -> None:  # type: ignore[no-untyped-def]
     assert _snap(app, clock, snap_compare, (200, 60), theme="textual-light", spaces=["WS1"])
+
+
+# ------------------------------------------------------------------ the real command
+def test_cli_refuses_what_it_cannot_show(app: Cospace, sqlite_url: str) -> None:
+    from cli.main import main
+
+    assert main(["--db", sqlite_url, "display", "ZZZ"]) == 2  # no such site
+    assert main(["--db", sqlite_url, "display", "NGT", "--space", "NOPE"]) == 2
+    assert main(["--db", sqlite_url, "display", "NGT", "--kind", "sofa"]) == 2
+
+
+def test_display_in_tmux_with_an_unknown_login(tmp_path: Path) -> None:
+    """The demo's reception screen in a real terminal, started by a login that is nobody in
+    the store; a booking made at another terminal appears; q quits."""
+    import shutil
+
+    from tests.tui.test_tmux import NOW, Terminal
+
+    if shutil.which("tmux") is None or not COSPACE.exists():
+        pytest.skip("needs tmux and the installed cospace")
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    env = {**os.environ, "COSPACE_NOW": NOW}
+    subprocess.run([str(COSPACE), "--db", url, "init", "--demo"], check=True, env=env,
+                   capture_output=True)
+    term = Terminal(f"env COSPACE_NOW={NOW} TERM=xterm-256color {COSPACE} --db {url} "
+                    f"--as passer.by display NGT --kind interview; sleep 5", 80, 24)
+    try:
+        screen = term.wait_for("Northgate Jobcentre", "Interview Booth 4", "✓ free")
+        assert "Free until 17:00" in lines_with(screen, "Interview Booth 4")[0]
+        assert "Hot Desk" not in screen and "Traceback" not in screen
+        done = subprocess.run([str(COSPACE), "--db", url, "--as", "frontdesk", "book", "IR4",
+                               "2026-11-23 13:00", "14:00", "--purpose", "Private matter"],
+                              env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        screen = term.wait_for("Free until 13:00", timeout=10)
+        assert "Private matter" not in screen
+        term.keys("q")
+        time.sleep(1.0)
+        assert "Traceback" not in term.screen()
+    finally:
+        term.close()
