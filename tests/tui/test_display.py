@@ -78,6 +78,19 @@ async def test_reception_shows_every_state(app: Cospace, clock: Clock, size) -> 
             assert secret not in text, secret
 
 
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)], ids=["80x24", "200x60"])
+@sync
+async def test_reception_on_a_closed_day(app: Cospace, clock: Clock, size) -> None:  # type: ignore[no-untyped-def]
+    clock.set(pendulum.datetime(2026, 11, 28, 11, 0, tz=LONDON))  # a Saturday
+    display = make_display_app(source(app, clock), poll=False)
+    async with display.run_test(size=size) as pilot:
+        await shown(pilot)
+        text = screen_text(display)
+        assert "Saturday 28 November · Closed today · opens Mon 08:30" in text
+        assert len(lines_with(text, "✕ Closed today")) == 7  # every space, word and mark
+        assert "█" not in text  # no day left to draw
+
+
 @sync
 async def test_small_terminal_shows_the_time_as_text(app: Cospace, clock: Clock) -> None:
     clock.set(AT_1035)
