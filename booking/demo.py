@@ -227,4 +227,6 @@ def load_demo(app: Cospace, *, weeks_before: int = 2, weeks_after: int = 2) -> s
     return (f"Loaded the demo site {SITE} (Northgate Jobcentre): {len(SPACES)} spaces, "
             f"{len(ORGS)} organisations, {len(STAFF) + 1} staff, {total} bookings from "
             f"{first:%d %b} to {last - dt.timedelta(days=1):%d %b %Y}, {demand} turned-away "
-            f"requests ({audits} audit records). Try: cospace --as frontdesk")
+            f"requests ({audits} audit records). Try: cospace --as frontdesk\n"
+            f"A reception screen of the site: cospace display {SITE}; a door sign: "
+            f"cospace display {SITE} --space IR1 (docs/display.md).")

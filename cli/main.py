@@ -22,7 +22,7 @@ from types import ModuleType
 #: ``export`` command that ``io`` creates. A module object works here as well as a name.
 COMMAND_MODULES: list[str | ModuleType] = [
     "core", "series", "setup", "allocation", "audit", "io", "export", "report", "change",
-    "completion",
+    "display", "completion",
 ]
 
 #: command -> the modules that build its parser (in ``COMMAND_MODULES`` order). A command not
@@ -37,6 +37,7 @@ COMMAND_HOMES: dict[str, tuple[str, ...]] = {
     "import": ("io",), "closure": ("io",), "export": ("io", "export"),
     "report": ("report",),
     "change": ("change",), "undo": ("change",),
+    "display": ("display",),
 }
 
 #: Options of ``cospace`` itself that take a value (to find the command word before parsing).
