@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from booking.errors import InvalidInput
 from booking.models import BookingView
+from booking.timeutil import in_zone
 
 FORMATS = ("csv", "xlsx")
 COLUMNS = ("id", "date", "start", "end", "site", "space", "space_name", "kind", "org",
@@ -35,7 +36,7 @@ def row(v: BookingView) -> dict[str, Any]:
     # The standard library's ZoneInfo is cached per zone: thousands of rows convert in
     # milliseconds, where building a pendulum zone per row took seconds.
     zone = ZoneInfo(v.tz)
-    s, e = v.start.astimezone(zone), v.end.astimezone(zone)
+    s, e = in_zone(v.start, zone), in_zone(v.end, zone)
     return {
         "id": v.id,
         "date": s.date().isoformat(),

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from booking import permissions
 from booking.errors import InvalidInput
 from booking.models import ACTIVE_STATUSES, KINDS, ROLES
-from booking.timeutil import check_zone, format_hours, parse_hours
+from booking.timeutil import check_zone, format_hours, in_zone, parse_hours
 from db import queries as q
 from db.engine import read_tx, write_tx
 from db.tables import OpeningHours, Organisation, Site, Space, SpaceRestriction, Staff
@@ -682,7 +682,7 @@ def _stranded(conn: Connection, kind: str, planned: Sequence[tuple[Record, Chang
 
 
 def _inside(hours: dict[int, tuple[int, int]], start: Any, end: Any, tz: str) -> bool:
-    s, e = start.astimezone(ZoneInfo(tz)), end.astimezone(ZoneInfo(tz))
+    s, e = in_zone(start, ZoneInfo(tz)), in_zone(end, ZoneInfo(tz))
     window = hours.get(s.weekday())
     if window is None:
         return False

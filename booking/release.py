@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 
+from booking.errors import StoreUnavailable
 from db import queries as q
 from db import release_queries as rlq
 from db.engine import read_tx, write_tx
@@ -52,6 +52,6 @@ def sweep(engine: Engine, now: dt.datetime) -> list[int]:
                                 before={"status": "confirmed"}, after={"status": "released"},
                                 reason="not checked in in time")
                     released.append(booking_id)
-    except OperationalError:  # the store is busy: the next sweep will do it
+    except StoreUnavailable:  # the store is busy: the next sweep will do it
         return []
     return released
