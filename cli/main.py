@@ -17,13 +17,13 @@ from booking.errors import CospaceError
 from booking.limits import mask_passwords, visible
 from booking.service import pinned_now
 from booking.settings import resolve_db_url, resolve_login
-from cli import allocation, audit, core, export, io, report, series
+from cli import allocation, audit, core, export, io, report, series, setting
 from db.engine import translate_error
 
 #: Modules that add sub-commands: each has ``register(subparsers, common)``.
 #: ``series`` extends core's book/cancel, so it comes after ``core``; ``export`` adds
 #: ``export ical`` to the ``export`` command that ``io`` creates.
-COMMAND_MODULES = [core, series, allocation, audit, io, export, report]
+COMMAND_MODULES = [core, series, allocation, audit, io, export, report, setting]
 
 
 class Parser(argparse.ArgumentParser):
