@@ -626,6 +626,7 @@ class Cospace:
             start_at, end_at = self._times(start, end, site.tz)
             rules.check_interval(start_at, end_at, site)
             rules.check_not_past(start_at, now, site.tz)
+            rules.check_horizon(start_at, now, horizon.weeks(conn), site.tz)
             org_ = self._org(conn, org) if (org or actor.org_id) else None
             rows = q.space_rows(conn, site_id=site.id, kind=kind, active_only=True)
             restr = q.restrictions(conn, [r.id for r in rows])
