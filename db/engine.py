@@ -119,8 +119,8 @@ def translate_error(exc: BaseException) -> CospaceError | None:
         return InvalidInput(f"That {_unique_entity(orig, low)} already exists (another "
                             "terminal may have just added it); look again.")
     if isinstance(exc, IntegrityError):
-        return InvalidInput("The store refused the change: it refers to something that does "
-                            "not exist or leaves out something required.")
+        return InvalidInput("The store refused the change (a value is missing, refers to "
+                            "nothing, or breaks one of its rules); nothing was changed.")
     if (sqlstate in ("40001", "40P01", "55P03", "57014") or "locked" in low
             or "busy" in low):
         return StoreUnavailable("The store is busy with another terminal; try again in a "

@@ -8,9 +8,9 @@ or a name written by SQL with ESC or BEL in it reaches nobody's terminal as a co
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from rich.markup import escape
 from rich.text import Text
 
 from booking.limits import visible
@@ -22,12 +22,28 @@ def plain(value: Any) -> str:
     return esc(value)
 
 
+_BRACKET = re.compile(r"(\\*)\[")
+_TRAILING = re.compile(r"(\\+)$")
+
+
 def esc(value: Any) -> str:
-    """``value`` escaped for a markup string around it."""
-    return escape(visible("" if value is None else str(value)))
+    """``value`` escaped for Textual markup around it (Static, Label, Select and OptionList):
+    a backslash before every ``[``, so no tag can start inside it (Textual reads ``\\[`` as
+    a bracket and keeps other backslashes as they are)."""
+    text = visible("" if value is None else str(value)).replace("[", "\\[")
+    # a backslash at the end would escape the tag that follows: a zero-width space parts them
+    return text + "\u200b" if text.endswith("\\") else text
+
+
+def rich_esc(value: Any) -> str:
+    """``value`` escaped for Rich markup (DataTable cells): every ``[`` escaped, and the
+    backslashes before it or at the end doubled, as Rich reads them."""
+    text = visible("" if value is None else str(value))
+    text = _BRACKET.sub(lambda m: m.group(1) * 2 + "\\[", text)
+    return _TRAILING.sub(lambda m: m.group(1) * 2, text)
 
 
 def cells(row: Any) -> tuple[Any, ...]:
     """A table row whose cells show as typed: DataTable reads a ``str`` cell as Rich markup,
     so each is escaped (a plain code reads back unchanged; a Text cell is kept as it is)."""
-    return tuple(c if isinstance(c, Text) else esc(c) for c in row)
+    return tuple(c if isinstance(c, Text) else rich_esc(c) for c in row)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from rich.text import Text
 from sqlalchemy import update
 from textual.widgets import DataTable, Input, Static
 
@@ -51,7 +52,9 @@ def screen_text(tui) -> str:  # type: ignore[no-untyped-def]
             parts.append(str(w.render()))
         elif isinstance(w, DataTable):
             for i in range(w.row_count):
-                parts.extend(str(c) for c in w.get_row_at(i))
+                # as the table shows them: a str cell is read as Rich markup
+                parts.extend(Text.from_markup(c).plain if isinstance(c, str) else str(c)
+                             for c in w.get_row_at(i))
     return "\n".join(parts)
 
 
