@@ -16,7 +16,7 @@ from db import queries as q
 from db.engine import read_tx, write_tx
 from db.tables import StoreSetting
 
-SETTING = StoreSetting.__table__
+SETTING = StoreSetting.__table__  # type: ignore[attr-defined]
 NAME = "horizon_weeks"
 
 

@@ -417,7 +417,7 @@ def book_series(
         raise _constraint(exc.__cause__ or exc, space_code) from exc
 
 
-def _constraint(exc: Exception, space_code: str) -> Exception:
+def _constraint(exc: BaseException, space_code: str) -> BaseException:
     """PostgreSQL's exclusion constraint caught a booking made at the same moment."""
     if getattr(getattr(exc, "orig", None), "sqlstate", None) == "23P01":
         return Conflict(f"{space_code} was booked by someone else at the same moment; look "

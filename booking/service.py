@@ -444,8 +444,8 @@ class Cospace:
         if found:
             raise Conflict(clash_message(space, site.tz, found), holders=list(found))
 
-    def _constraint_conflict(self, exc: Exception, space_code: str, start: Any,
-                             end: Any, exclude_id: int | None = None) -> Exception:
+    def _constraint_conflict(self, exc: BaseException, space_code: str, start: Any,
+                             end: Any, exclude_id: int | None = None) -> BaseException:
         """Turn PostgreSQL's exclusion-constraint error (23P01) into the plain clash refusal."""
         code = getattr(getattr(exc, "orig", None), "sqlstate", None)
         if code != "23P01":

@@ -351,7 +351,8 @@ def refresh_site(engine: Engine, site_id: int) -> int:
         whole = any(lo is None or hi is None for lo, hi in marks)
         if whole:  # a mark for the whole site
             return rebuild_site(conn, site_id, tz)
-        spans = [c for lo, hi in marks if (c := _covered_span(lo, hi)) is not None]
+        spans = [c for lo, hi in marks if lo is not None and hi is not None
+                 and (c := _covered_span(lo, hi)) is not None]
         if not spans:  # only bookings the summaries do not cover changed
             return 0
         clock = LocalClock(tz, min(_epoch(lo) for lo, _ in spans) - 3 * 86400,
