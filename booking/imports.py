@@ -110,7 +110,7 @@ def role(text: str) -> str:
 def features(text: str) -> frozenset[str]:
     out = set()
     for item in re.split(r"[,;]", text):
-        word = item.strip().lower()
+        word = item.strip()
         if not word:
             continue
         out.add(limits.feature(word))

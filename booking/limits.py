@@ -145,10 +145,14 @@ def free_text(text: str | None, what: str = "purpose", limit: int = 500) -> str:
 
 
 def feature(text: str) -> str:
-    word = (text or "").strip().lower()
-    if not _FEATURE_RE.match(word) or len(word) > 40:
-        raise InvalidInput(f"'{visible(word[:40])}' is not a feature name (lower-case words "
-                           "joined by '-', e.g. step-free; at most 40 characters)")
+    shown = (text or "").strip()
+    word = shown.lower()
+    if not _FEATURE_RE.match(word):
+        raise InvalidInput(f"'{visible(shown[:40])}' is not a feature name (lower-case words "
+                           "joined by '-', e.g. step-free)")
+    if len(word) > 40:
+        raise InvalidInput(f"'{shown[:40]}…' is too long for a feature name (at most 40 "
+                           "characters)")
     return word
 
 
