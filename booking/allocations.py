@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pendulum
 from sqlalchemy import Connection, Engine
 
-from booking import permissions
+from booking import limits, permissions
 from booking.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
 from booking.models import KIND_LABELS, KINDS, MAX_BOOKING_MINUTES, Actor, OrgInfo, SiteInfo
 from booking.timeutil import parse_date, to_local, utc
@@ -289,10 +289,11 @@ def set_allocation(app: Any, org: str, *, site: str, kind: str,
     omitted removes it (returns None). Audited with the values before and after."""
     if kind not in KINDS:
         raise InvalidInput(f"'{kind}' is not a kind of space (interview, desk, workshop).")
-    if hours_per_week is not None and hours_per_week < 0:
-        raise InvalidInput("--hours-per-week cannot be negative.")
-    if max_at_once is not None and max_at_once < 0:
-        raise InvalidInput("--max-at-once cannot be negative.")
+    if hours_per_week is not None:
+        hours_per_week = limits.bounded_float(hours_per_week, "--hours-per-week",
+                                              *limits.HOURS_PER_WEEK)
+    if max_at_once is not None:
+        max_at_once = limits.bounded_int(max_at_once, "--max-at-once", *limits.MAX_AT_ONCE)
     engine: Engine = app.engine
     now = app.now()
     with write_tx(engine) as conn:

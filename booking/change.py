@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row
-from sqlalchemy.exc import IntegrityError, OperationalError
 
-from booking import allocations, permissions, rules
+from booking import allocations, horizon, limits, permissions, rules
 from booking import series as S
-from booking.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from booking.errors import Conflict, InvalidInput, NotFound, RaceConflict, RuleViolation
 from booking.models import MAX_BOOKING_MINUTES, Actor, BookingView, OrgInfo, SiteInfo, SpaceInfo
 from booking.recurrence import Occurrence, describe, place
 from booking.timeutil import human_span, to_local, utc, wall
@@ -131,8 +130,10 @@ def _plan(app: Cospace, conn: Connection, booking_id: int, ch: Changes, now: dt.
     if org.id != row.org_id:
         permissions.require_booking_action(actor, "book", org.id, org.code)
     s, e = _times(app, row, ch, site.tz)
-    attendees = row.attendees if ch.attendees is None else ch.attendees
-    purpose = row.purpose if ch.purpose is None else ch.purpose.strip()
+    attendees = (row.attendees if ch.attendees is None
+                 else limits.bounded_int(ch.attendees, "Attendees", *limits.ATTENDEES))
+    purpose = (row.purpose if ch.purpose is None
+               else limits.free_text(ch.purpose, "purpose", limits.TEXT_LIMITS["purpose"]))
     confidential = bool(row.confidential) if ch.confidential is None else ch.confidential
     started = row.start_at <= now
     moved = s != row.start_at or space.id != row.space_id or org.id != row.org_id
@@ -151,7 +152,8 @@ def _plan(app: Cospace, conn: Connection, booking_id: int, ch: Changes, now: dt.
             f"Booking #{row.id} would end at {to_local(e, row.tz):HH:mm}, which has passed "
             f"(it is now {to_local(now, row.tz):HH:mm}).")
     rules.check_booking(space=space, site=site, org=org, start=s, end=e, attendees=attendees,
-                        confidential=confidential, now=now, check_past=not started)
+                        confidential=confidential, now=now, check_past=not started,
+                        horizon_weeks=horizon.weeks(conn))
     plan = Plan(row=row, actor=actor, space=space, site=site, org=org, start=s, end=e)
     new = {"start_at": s, "end_at": e, "space_id": space.id, "org_id": org.id,
            "attendees": attendees, "purpose": purpose, "confidential": confidential}
@@ -218,15 +220,11 @@ def change_booking(app: Cospace, booking_id: int, changes: Changes | None = None
             new = q.booking_row(conn, booking_id)
             assert new is not None
             return app._view(new, actor)
-    except IntegrityError as exc:
+    except RaceConflict as exc:
         if plan is None:
             raise
-        raise app._constraint_conflict(exc, plan.space.code, plan.start, plan.end,
+        raise app._constraint_conflict(exc.__cause__ or exc, plan.space.code, plan.start, plan.end,
                                        exclude_id=booking_id) from exc
-    except OperationalError as exc:
-        from booking.service import _store_busy
-
-        raise _store_busy(exc) from exc
 
 
 # --------------------------------------------------------------------------- following
@@ -378,12 +376,8 @@ def change_following(app: Cospace, booking_id: int, changes: Changes | None = No
             assert nrow is not None
             return S.SeriesResult(series=new_id, booked=views, description=describe(
                 nrow.rrule, dt.datetime.fromisoformat(nrow.dtstart_local), nrow.duration_min))
-    except IntegrityError as exc:
-        raise S._constraint(exc, str(booking_id)) from exc
-    except OperationalError as exc:
-        from booking.service import _store_busy
-
-        raise _store_busy(exc) from exc
+    except RaceConflict as exc:
+        raise S._constraint(exc.__cause__ or exc, str(booking_id)) from exc
 
 
 def _replanned(r: Row, start_min: int, tz: str, new_start: dt.datetime) -> dt.datetime | None:

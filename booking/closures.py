@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 
-from booking import permissions
+from booking import limits, permissions
 from booking.errors import InvalidInput, NotFound
 from booking.models import ACTIVE_STATUSES, BookingView
 from booking.rules import _bank_holidays
@@ -66,8 +66,7 @@ def add_closure(app: Any, site_code: str, first: dt.date, last: dt.date | None =
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("Say why the site is closed (--reason), e.g. 'Staff training day'.")
-    if len(reason) > 200:
-        raise InvalidInput("The reason is too long (at most 200 characters).")
+    reason = limits.free_text(reason, "reason", 200)
     if last < first:
         raise InvalidInput(f"--to {last} is before {first}.")
     days = (last - first).days + 1

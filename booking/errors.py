@@ -52,3 +52,9 @@ class StoreUnavailable(CospaceError):
     """The store cannot be opened or is not initialised."""
 
     exit_code = 2
+
+
+class RaceConflict(Conflict):
+    """A clash the database caught (PostgreSQL's exclusion constraint, SQLSTATE 23P01): a
+    booking made at the same moment by another terminal. ``__cause__`` is the driver's error;
+    use cases may look again to name the booking that won."""

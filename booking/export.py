@@ -6,14 +6,15 @@ organisation's details, so an export never shows more than the board does.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Sequence
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from booking.errors import InvalidInput
+from booking.limits import csv_cell, csv_writer
 from booking.models import BookingView
+from booking.timeutil import in_zone
 
 FORMATS = ("csv", "xlsx")
 COLUMNS = ("id", "date", "start", "end", "site", "space", "space_name", "kind", "org",
@@ -35,7 +36,7 @@ def row(v: BookingView) -> dict[str, Any]:
     # The standard library's ZoneInfo is cached per zone: thousands of rows convert in
     # milliseconds, where building a pendulum zone per row took seconds.
     zone = ZoneInfo(v.tz)
-    s, e = v.start.astimezone(zone), v.end.astimezone(zone)
+    s, e = in_zone(v.start, zone), in_zone(v.end, zone)
     return {
         "id": v.id,
         "date": s.date().isoformat(),
@@ -56,21 +57,16 @@ def row(v: BookingView) -> dict[str, Any]:
 
 
 def _cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula is kept as text (CSV/formula injection)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """Text a spreadsheet would run as a formula is kept as text (CSV/formula injection):
+    :func:`booking.limits.csv_cell`, the one rule for every CSV and workbook cell."""
+    return csv_cell(value)
 
 
 def write_csv(rows: Sequence[dict[str, Any]], out: IO[str]) -> None:
-    w = csv.writer(out, lineterminator="\n")
+    w = csv_writer(out, lineterminator="\n")
     w.writerow(COLUMNS)
     for r in rows:
-        w.writerow([_cell(r[c]) for c in COLUMNS])
+        w.writerow([r[c] for c in COLUMNS])
 
 
 def write_xlsx(rows: Sequence[dict[str, Any]], out: IO[bytes], *, title: str = "Bookings"

@@ -21,9 +21,10 @@ from sqlalchemy import Row
 
 from booking import permissions
 from booking.errors import InvalidInput
+from booking.limits import MAX_YEAR, MIN_YEAR, visible
 from booking.models import ACTIVE_STATUSES, Actor, BookingView
 from booking.recurrence import expand, rule_parts
-from booking.timeutil import day_bounds, local, to_local, utc
+from booking.timeutil import day_bounds, in_zone, local, to_local, utc
 from db import queries as q
 from db import series as sq
 from db.engine import read_tx
@@ -45,8 +46,9 @@ def _summary(view: BookingView) -> str:
 
 
 def _describe(event: icalendar.Event, view: BookingView, now: dt.datetime) -> None:
-    event.add("summary", _summary(view))
-    event.add("location", f"{view.space_name} ({view.space}), {view.site}")
+    # Text is data: no control character reaches a calendar (or the terminal it is shown on).
+    event.add("summary", visible(_summary(view)))
+    event.add("location", visible(f"{view.space_name} ({view.space}), {view.site}"))
     event.add("dtstamp", now)
     event.add("status", "CONFIRMED")
     event.add("class", "PRIVATE" if view.confidential else "PUBLIC")
@@ -55,7 +57,7 @@ def _describe(event: icalendar.Event, view: BookingView, now: dt.datetime) -> No
 
 def _local(value: dt.datetime, tz: str) -> dt.datetime:
     """An aware datetime in ``tz`` (a zoneinfo zone, so icalendar writes its TZID)."""
-    return value.astimezone(ZoneInfo(tz))
+    return in_zone(value, ZoneInfo(tz))
 
 
 def _naive_local(naive: dt.datetime, tz: str) -> dt.datetime:
@@ -139,7 +141,7 @@ def build_calendar(singles: Sequence[BookingView],
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", visible(name))
     for srow, views in series:
         for event in series_events(srow, views, now):
             cal.add_component(event)
@@ -148,8 +150,12 @@ def build_calendar(singles: Sequence[BookingView],
     days = [v.start.date() for v in singles] + [
         dt.date.fromisoformat(srow.dtstart_local[:10]) for srow, _ in series]
     if days:  # VTIMEZONE transitions for the years the events need, not 1970-2038
-        cal.add_missing_timezones(first_date=dt.date(min(days).year - 1, 1, 1),
-                                  last_date=dt.date(max(days).year + 3, 1, 1))
+        # within the years people can enter: a row written by SQL at year 9999 (shown in
+        # UTC) must neither overflow nor ask for ten thousand years of transitions
+        first = min(max(min(days).year - 1, MIN_YEAR), MAX_YEAR)
+        last = max(min(max(days).year + 3, MAX_YEAR + 1), first + 1)
+        cal.add_missing_timezones(first_date=dt.date(first, 1, 1),
+                                  last_date=dt.date(last, 1, 1))
     return cal
 
 

@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from booking import permissions
+from booking import limits, permissions
 from booking.errors import InvalidInput
 from booking.models import ACTIVE_STATUSES, KINDS, ROLES
-from booking.timeutil import check_zone, format_hours, parse_hours
+from booking.timeutil import check_zone, format_hours, in_zone, parse_hours
 from db import queries as q
 from db.engine import read_tx, write_tx
 from db.tables import OpeningHours, Organisation, Site, Space, SpaceRestriction, Staff
@@ -30,8 +30,6 @@ SITE = Site.__table__
 ORG = Organisation.__table__
 
 HOLIDAY_REGIONS = ("ENG", "WLS", "SCT", "NIR")
-_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_FEATURE_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 # ------------------------------------------------------------------------ cell validators
@@ -39,10 +37,7 @@ _FEATURE_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # InvalidInput with words that follow "line N, column C: ".
 
 def code(text: str, max_len: int = 16) -> str:
-    if not _CODE_RE.match(text) or len(text) > max_len:
-        raise InvalidInput(f"'{text}' is not a usable code (letters, digits, '.', '-', '_'; "
-                           f"no spaces; at most {max_len} characters)")
-    return text
+    return limits.code(text, "code", max_len)
 
 
 def space_code(text: str) -> str:
@@ -50,40 +45,38 @@ def space_code(text: str) -> str:
 
 
 def login(text: str) -> str:
-    if not text or len(text) > 64 or any(ch.isspace() for ch in text):
-        raise InvalidInput(f"'{text}' is not a usable login (no spaces, at most 64 characters)")
-    return text
+    return limits.login(text)
 
 
 def name(text: str) -> str:
-    if len(text) > 200:
-        raise InvalidInput(f"is {len(text)} characters long; at most 200")
-    return text
+    return limits.name(text)
 
 
 def number(text: str, *, minimum: int = 0) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise InvalidInput(f"'{text}' is not a number") from None
+        raise InvalidInput(f"'{limits.visible(text[:40])}' is not a number") from None
     if value < minimum:
         raise InvalidInput(f"{value} is too small (at least {minimum})")
-    return value
+    return limits.bounded_int(value, "the number", minimum, limits.INT_MAX)
 
 
 def capacity(text: str) -> int:
     value = number(text)
     if value < 1:
         raise InvalidInput(f"{value} is not a capacity: a space holds at least 1 person")
-    return value
+    return limits.bounded_int(value, "the capacity", *limits.CAPACITY)
 
 
 def optional_weeks(text: str) -> int | None:
     if not text:
         return None
     value = number(text)
-    if value < 1 or value > 104:
-        raise InvalidInput(f"{value} weeks is out of range (1 to 104, or blank for the default)")
+    lo, hi = limits.ADVANCE_WEEKS
+    if value < lo or value > hi:
+        raise InvalidInput(f"{value} weeks is out of range ({lo} to {hi}, or blank for the "
+                           "default)")
     return value
 
 
@@ -117,13 +110,11 @@ def role(text: str) -> str:
 def features(text: str) -> frozenset[str]:
     out = set()
     for item in re.split(r"[,;]", text):
-        word = item.strip().lower()
+        word = item.strip()
         if not word:
             continue
-        if not _FEATURE_RE.match(word):
-            raise InvalidInput(f"'{item.strip()}' is not a feature name (lower-case words "
-                               "joined by '-', e.g. step-free)")
-        out.add(word)
+        out.add(limits.feature(word))
+    limits.features_text(out)
     return frozenset(out)
 
 
@@ -337,7 +328,9 @@ def read_csv(kind: str, text: str) -> tuple[list[Record], list[Problem]]:
         raise InvalidInput(f"'{kind}' is not something to import ({', '.join(IMPORT_ORDER)})")
     fmt = FORMATS[kind]
     problems: list[Problem] = []
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    # strict: a quote that never closes is an error (with its line), not a cell that
+    # swallows the rest of the file
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -369,7 +362,11 @@ def read_csv(kind: str, text: str) -> tuple[list[Record], list[Problem]]:
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(Problem(line, None, f"not readable as CSV ({exc})"))
+            why = str(exc)
+            if "unexpected end of data" in why or "EOF" in why:
+                why = ("a quoted cell starts on this line and its closing quote never comes "
+                       "(add the missing \")")
+            problems.append(Problem(line, None, f"not readable as CSV ({why})"))
             break
         start_line, line = line, reader.line_num + 1
         if not any(cell.strip() for cell in row):
@@ -682,7 +679,7 @@ def _stranded(conn: Connection, kind: str, planned: Sequence[tuple[Record, Chang
 
 
 def _inside(hours: dict[int, tuple[int, int]], start: Any, end: Any, tz: str) -> bool:
-    s, e = start.astimezone(ZoneInfo(tz)), end.astimezone(ZoneInfo(tz))
+    s, e = in_zone(start, ZoneInfo(tz)), in_zone(end, ZoneInfo(tz))
     window = hours.get(s.weekday())
     if window is None:
         return False

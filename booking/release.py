@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 
+from booking.errors import StoreUnavailable
 from db import release_queries as rlq
 from db import status as sst
 from db.engine import read_tx, write_tx
@@ -57,6 +57,6 @@ def sweep(engine: Engine, now: dt.datetime) -> list[int]:
                     if r.status == "confirmed" and r.start_at == starts[r.id]]
             status.apply(conn, actor=SYSTEM_ACTOR, action="release", rows=rows, at=now,
                          reason="not checked in in time")
-    except OperationalError:  # the store is busy: the next sweep will do it
+    except StoreUnavailable:  # the store is busy: the next sweep will do it
         return []
     return [r.id for r in rows]

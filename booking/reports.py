@@ -39,7 +39,6 @@ its utilisation is its share of the capacity. Reports never include a booking's 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 from bisect import bisect_right
@@ -121,7 +120,9 @@ class Report:
 def write_csv(report: Report, stream: Any) -> None:
     """Plain CSV with a header row, numbers as numbers and blanks for missing values, so it
     opens cleanly in a spreadsheet."""
-    writer = csv.writer(stream, lineterminator="\r\n")
+    from booking.limits import csv_writer
+
+    writer = csv_writer(stream, lineterminator="\r\n")
     writer.writerow(report.columns)
     for row in report.rows:
         writer.writerow(["" if row.get(c) is None else row.get(c) for c in report.columns])

@@ -12,6 +12,7 @@ from functools import lru_cache
 import holidays
 
 from booking.errors import RuleViolation
+from booking.limits import DEFAULT_HORIZON_WEEKS
 from booking.models import KIND_LABELS, MAX_MINUTES, OrgInfo, SiteInfo, SpaceInfo
 from booking.timeutil import GRID_MINUTES, WEEKDAY_NAMES, hm, to_local, wall
 
@@ -180,8 +181,10 @@ def check_booking(
     confidential: bool,
     now: dt.datetime,
     check_past: bool = True,
+    horizon_weeks: int = DEFAULT_HORIZON_WEEKS,
 ) -> None:
-    """Every rule a new booking must pass, in the order a person would want to hear them."""
+    """Every rule a new booking must pass, in the order a person would want to hear them.
+    ``horizon_weeks`` is the store's booking horizon (:mod:`booking.horizon`), for everyone."""
     check_active(space)
     check_interval(start, end, site)
     if check_past:
@@ -191,3 +194,14 @@ def check_booking(
     check_privacy(confidential, space)
     check_restriction(space, org)
     check_advance(start, now, org, site.tz)
+    check_horizon(start, now, horizon_weeks, site.tz)
+
+
+def check_horizon(start: dt.datetime, now: dt.datetime, horizon_weeks: int, tz: str) -> None:
+    """No booking more than the store's horizon ahead, the host's included."""
+    limit = now + dt.timedelta(weeks=horizon_weeks)
+    if start > limit:
+        raise RuleViolation(
+            f"Bookings may start at most {horizon_weeks} weeks ahead (up to "
+            f"{to_local(limit, tz).format('ddd D MMM YYYY')}); "
+            f"{to_local(start, tz).format('ddd D MMM YYYY')} is too far ahead.")

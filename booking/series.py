@@ -21,10 +21,9 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Row, select
-from sqlalchemy.exc import IntegrityError, OperationalError
 
-from booking import allocations, permissions, rules, status
-from booking.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from booking import allocations, horizon, limits, permissions, rules, status
+from booking.errors import Conflict, InvalidInput, NotFound, RaceConflict, RuleViolation
 from booking.models import MAX_BOOKING_MINUTES, Actor, BookingView, OrgInfo, SiteInfo, SpaceInfo
 from booking.recurrence import (
     Occurrence,
@@ -38,6 +37,7 @@ from booking.recurrence import (
 )
 from booking.timeutil import (
     human_span,
+    in_zone,
     parse_date,
     parse_time_of_day,
     parse_weekdays,
@@ -67,7 +67,7 @@ class Clash:
     held_end: dt.datetime
 
     def _at(self, value: dt.datetime) -> dt.datetime:
-        return value.astimezone(ZoneInfo(self.tz))
+        return in_zone(value, ZoneInfo(self.tz))
 
     @property
     def day(self) -> dt.date:
@@ -209,11 +209,13 @@ def _first(app: Cospace, start: str | dt.datetime, end: str | dt.datetime,
 
 
 def _check_rules(occ: Occurrence, *, space: SpaceInfo, site: SiteInfo, org: OrgInfo,
-                 attendees: int, confidential: bool, now: dt.datetime) -> None:
+                 attendees: int, confidential: bool, now: dt.datetime,
+                 horizon_weeks: int = limits.DEFAULT_HORIZON_WEEKS) -> None:
     assert occ.start is not None and occ.end is not None
     try:
         rules.check_booking(space=space, site=site, org=org, start=occ.start, end=occ.end,
-                            attendees=attendees, confidential=confidential, now=now)
+                            attendees=attendees, confidential=confidential, now=now,
+                            horizon_weeks=horizon_weeks)
     except RuleViolation as exc:
         when = human_span(occ.start, occ.end, site.tz)
         raise RuleViolation(f"{exc.message} (the series date {when}; nothing was booked)"
@@ -286,7 +288,7 @@ def _plan(conn: Connection, *, space: SpaceInfo, site: SiteInfo, org: OrgInfo, r
         bookable.append(occ)
     for occ in representatives(bookable):
         _check_rules(occ, space=space, site=site, org=org, attendees=attendees,
-                     confidential=confidential, now=now)
+                     confidential=confidential, now=now, horizon_weeks=horizon.weeks(conn))
     clashes: list[Clash] = []
     free = bookable
     if bookable:
@@ -304,6 +306,7 @@ def plan_series(app: Cospace, space_code: str, start: str | dt.datetime,
                 end: str | dt.datetime, repeat: Repeat, *, org: str | None = None,
                 attendees: int = 1, confidential: bool = False) -> SeriesPlan:
     """What :func:`book_series` would book, clash with and skip, without writing anything."""
+    attendees = limits.bounded_int(attendees, "Attendees", *limits.ATTENDEES)
     now = app.now()
     with read_tx(app.engine) as conn:
         actor, space, site, org_ = _context(app, conn, space_code, org)
@@ -345,6 +348,8 @@ def book_series(
     listing every clash. With ``skip_clashes`` the free dates are booked and the clashes
     listed. Closed days are always skipped and listed. One write transaction.
     """
+    attendees = limits.bounded_int(attendees, "Attendees", *limits.ATTENDEES)
+    purpose = limits.free_text(purpose, "purpose", limits.TEXT_LIMITS["purpose"])
     now = app.now()
     try:
         with write_tx(app.engine) as conn:
@@ -408,15 +413,11 @@ def book_series(
             ]
             return SeriesResult(series=series_id, booked=views, clashes=plan.clashes,
                                 skipped=plan.skipped, description=plan.description)
-    except IntegrityError as exc:
-        raise _constraint(exc, space_code) from exc
-    except OperationalError as exc:
-        from booking.service import _store_busy
-
-        raise _store_busy(exc) from exc
+    except RaceConflict as exc:
+        raise _constraint(exc.__cause__ or exc, space_code) from exc
 
 
-def _constraint(exc: Exception, space_code: str) -> Exception:
+def _constraint(exc: BaseException, space_code: str) -> BaseException:
     """PostgreSQL's exclusion constraint caught a booking made at the same moment."""
     if getattr(getattr(exc, "orig", None), "sqlstate", None) == "23P01":
         return Conflict(f"{space_code} was booked by someone else at the same moment; look "

@@ -14,14 +14,14 @@ from typing import Any
 
 import pendulum
 from sqlalchemy import Connection, Engine, Row, func, insert, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from booking import allocations, permissions, rules, search
+from booking import allocations, horizon, limits, permissions, rules, search
 from booking.errors import (
     Conflict,
     CospaceError,
     InvalidInput,
     NotFound,
+    RaceConflict,
     StoreUnavailable,
 )
 from booking.models import (
@@ -74,8 +74,28 @@ def system_clock() -> dt.datetime:
     """Now, in UTC. ``COSPACE_NOW`` (ISO 8601) pins it, for demos, snapshots and tests."""
     pinned = os.environ.get("COSPACE_NOW")
     if pinned:
-        return pendulum.parse(pinned).in_timezone("UTC")  # type: ignore[union-attr]
+        return pinned_now(pinned)
     return pendulum.now("UTC")
+
+
+def pinned_now(text: str) -> dt.datetime:
+    """``COSPACE_NOW`` read as an instant; anything else is refused in plain words."""
+    from booking.limits import MAX_YEAR, MIN_YEAR, visible
+
+    try:
+        value = pendulum.parse(text.strip())
+        if not isinstance(value, dt.datetime):
+            raise ValueError(text)
+        if value.tzinfo is None:
+            value = pendulum.instance(value, tz="UTC")
+        value = pendulum.instance(value).in_timezone("UTC")
+    except Exception:
+        raise InvalidInput(f"COSPACE_NOW='{visible(text[:60])}' is not a date and time: write "
+                           "it as ISO 8601, e.g. 2026-11-23T08:00:00Z.") from None
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise InvalidInput(f"COSPACE_NOW='{visible(text[:60])}' is out of range "
+                           f"({MIN_YEAR} to {MAX_YEAR}).")
+    return value
 
 
 def parse_features(text: str | Sequence[str] | None) -> frozenset[str]:
@@ -126,7 +146,7 @@ class Cospace:
              *, check_schema: bool = True) -> Cospace:
         """Open an existing store; a store that is missing or out of date says what to run."""
         try:
-            engine = make_engine(url)
+            engine = make_engine(url, create=False)  # reading creates nothing
             if check_schema:
                 rev = current_revision(engine)
                 if rev is None:
@@ -138,11 +158,15 @@ class Cospace:
                     raise StoreUnavailable(
                         f"The store at {_safe_url(url)} needs upgrading: run 'cospace init'."
                     )
-        except StoreUnavailable:
+        except StoreUnavailable as exc:
+            if "no cospace store there" in exc.message:
+                raise StoreUnavailable(
+                    f"There is no cospace store at {_safe_url(url)} yet: "
+                    "run 'cospace init' (or 'cospace init --demo') first.") from None
             raise
         except Exception as exc:  # a bad URL, a server that does not answer, a locked file
             raise StoreUnavailable(
-                f"Cannot open the store at {_safe_url(url)}: {_short(exc)}"
+                f"Cannot open the store at {_safe_url(url)}: {_short(exc, url)}"
             ) from exc
         app = cls(engine, login, clock)
         if check_schema:
@@ -166,7 +190,7 @@ class Cospace:
             raise
         except Exception as exc:
             raise StoreUnavailable(
-                f"Cannot create the store at {_safe_url(url)}: {_short(exc)}"
+                f"Cannot create the store at {_safe_url(url)}: {_short(exc, url)}"
             ) from exc
         app = cls(engine, login, clock)
         app.init_outcome = "created" if was_new else "upgraded" if outdated else "current"
@@ -301,6 +325,10 @@ class Cospace:
         """Book ``space_code`` for ``[start, end)``: rules, allocation, clash check and insert
         in one write transaction, so no two terminals or processes can double-book.
         ``override`` (front desk, admin) is the reason for exceeding an allocation."""
+        attendees = limits.bounded_int(attendees, "Attendees", *limits.ATTENDEES)
+        purpose = limits.free_text(purpose, "purpose", limits.TEXT_LIMITS["purpose"])
+        if override is not None:
+            override = limits.free_text(override, "override reason", limits.TEXT_LIMITS["reason"])
         now = self.now()
         try:
             with write_tx(self.engine) as conn:
@@ -319,6 +347,7 @@ class Cospace:
                 rules.check_booking(
                     space=space, site=site, org=org_info_, start=start_at, end=end_at,
                     attendees=attendees, confidential=confidential, now=now,
+                    horizon_weeks=horizon.weeks(conn),
                 )
                 self._refuse_clash(conn, space, site, start_at, end_at)
                 # Nobody holds an allocation of this kind here (read in this transaction):
@@ -347,10 +376,9 @@ class Cospace:
                     org_code=org_info_.code, booked_by_login=actor.login if actor.staff_id
                     else None)
                 return self._view(row, actor)  # type: ignore[arg-type]
-        except IntegrityError as exc:
-            raise self._constraint_conflict(exc, space_code, start, end) from exc
-        except OperationalError as exc:
-            raise _store_busy(exc) from exc
+        except RaceConflict as exc:  # PostgreSQL caught a clash made at the same moment
+            raise self._constraint_conflict(exc.__cause__ or exc, space_code, start,
+                                            end) from exc
 
     def _actor_and_org(self, conn: Connection) -> tuple[Actor, OrgInfo | None]:
         """The acting staff member and their organisation, in one statement (the booking
@@ -419,8 +447,8 @@ class Cospace:
         if found:
             raise Conflict(clash_message(space, site.tz, found), holders=list(found))
 
-    def _constraint_conflict(self, exc: Exception, space_code: str, start: Any,
-                             end: Any, exclude_id: int | None = None) -> Exception:
+    def _constraint_conflict(self, exc: BaseException, space_code: str, start: Any,
+                             end: Any, exclude_id: int | None = None) -> BaseException:
         """Turn PostgreSQL's exclusion-constraint error (23P01) into the plain clash refusal."""
         code = getattr(getattr(exc, "orig", None), "sqlstate", None)
         if code != "23P01":
@@ -541,9 +569,8 @@ class Cospace:
         unmet demand and the nearest free times that day are suggested."""
         if kind not in KINDS:
             raise InvalidInput(f"'{kind}' is not a kind of space (interview, desk, workshop).")
-        if attendees < 1:
-            raise InvalidInput("A request needs at least 1 attendee.")
-        wanted = parse_features(needs)
+        attendees = limits.bounded_int(attendees, "Attendees", *limits.ATTENDEES)
+        wanted = frozenset(limits.feature(f) for f in parse_features(needs))
         self.sweep_releases()
         now = self.now()
         with read_tx(self.engine) as conn:
@@ -553,6 +580,7 @@ class Cospace:
             start_at, end_at = self._times(start, end, site.tz)
             rules.check_interval(start_at, end_at, site)
             rules.check_not_past(start_at, now, site.tz)
+            rules.check_horizon(start_at, now, horizon.weeks(conn), site.tz)
             org_ = self._org(conn, org) if (org or actor.org_id) else None
             rows = q.space_rows(conn, site_id=site.id, kind=kind, active_only=True)
             restr = q.restrictions(conn, [r.id for r in rows])
@@ -616,7 +644,11 @@ class Cospace:
     # ----------------------------------------------------------------- set-up
     def add_org(self, code: str, name: str, *, host: bool = False,
                 advance_weeks: int | None = None) -> OrgInfo:
-        code = _code(code, "organisation")
+        code = limits.code(code, "organisation code", limits.TEXT_LIMITS["org_code"])
+        name = limits.name(name, "organisation name", required=True)
+        if advance_weeks is not None:
+            advance_weeks = limits.bounded_int(advance_weeks, "Advance weeks",
+                                               *limits.ADVANCE_WEEKS)
         now = self.now()
         with write_tx(self.engine) as conn:
             actor = self._load_actor(conn)
@@ -634,8 +666,9 @@ class Cospace:
 
     def add_site(self, code: str, name: str, *, tz: str = "Europe/London",
                  hours: str = "mon-fri 08:30-17:00", holiday_region: str = "ENG") -> SiteInfo:
-        code = _code(code, "site")
-        check_zone(tz)
+        code = limits.code(code, "site code", limits.TEXT_LIMITS["site_code"])
+        name = limits.name(name, "site name", required=True)
+        check_zone(limits.name(tz, "time zone", limits.TEXT_LIMITS["tz"], required=True))
         parsed = parse_hours(hours)
         if holiday_region not in ("ENG", "WLS", "SCT", "NIR", ""):
             raise InvalidInput(
@@ -661,12 +694,16 @@ class Cospace:
     def add_space(self, code: str, *, site: str, kind: str, capacity: int,
                   features: str | Sequence[str] = "", private: bool = False, name: str = "",
                   restricted_to: Sequence[str] = ()) -> SpaceInfo:
-        code = _code(code, "space")
+        code = limits.code(code, "space code", limits.TEXT_LIMITS["space_code"])
         if kind not in KINDS:
             raise InvalidInput(f"'{kind}' is not a kind of space (interview, desk, workshop).")
-        if capacity < 1:
-            raise InvalidInput("A space holds at least 1 person (--capacity).")
-        feats = parse_features(features)
+        capacity = limits.bounded_int(capacity, "Capacity (people a space holds)",
+                                      *limits.CAPACITY)
+        name = limits.name(name, "space name")
+        feats = frozenset(limits.feature(f) for f in parse_features(features))
+        limits.features_text(feats)
+        restricted_to = [limits.code(c, "organisation code", limits.TEXT_LIMITS["org_code"])
+                         for c in restricted_to]
         now = self.now()
         with write_tx(self.engine) as conn:
             actor = self._load_actor(conn)
@@ -691,8 +728,9 @@ class Cospace:
     def add_staff(self, login: str, *, name: str, org: str, role: str) -> Actor:
         if role not in ROLES:
             raise InvalidInput(f"'{role}' is not a role ({', '.join(ROLES)}).")
-        if not login.strip():
-            raise InvalidInput("A login cannot be empty.")
+        login = limits.login(login)
+        name = limits.name(name, "staff name", required=True)
+        org = limits.code(org, "organisation code", limits.TEXT_LIMITS["org_code"])
         now = self.now()
         with write_tx(self.engine) as conn:
             actor = self._load_actor(conn)
@@ -763,35 +801,18 @@ def _audit_values(values: dict[str, Any], space_code: str, org_code: str) -> dic
     return out
 
 
-def _code(code: str, what: str) -> str:
-    code = (code or "").strip()
-    if not code or len(code) > 32 or any(ch.isspace() for ch in code):
-        raise InvalidInput(f"'{code}' is not a usable {what} code (no spaces, at most 32 "
-                           "characters).")
-    return code
-
-
 def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
+    """The URL for a message: every password masked, whatever the URL's shape."""
+    from booking.limits import mask_passwords, visible
 
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url
+    return visible(mask_passwords(url, url))
 
 
-def _short(exc: BaseException) -> str:
+def _short(exc: BaseException, url: str = "") -> str:
+    from booking.limits import mask_passwords, visible
+
     text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    return text[0] if text else exc.__class__.__name__
-
-
-def _store_busy(exc: DBAPIError) -> Exception:
-    # PostgreSQL: serialization failure, deadlock, lock not available.
-    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
-    if (sqlstate in ("40001", "40P01", "55P03") or "locked" in str(exc).lower()
-            or "busy" in str(exc).lower()):
-        return StoreUnavailable("The store is busy with another terminal; try again in a moment.")
-    return exc
+    return visible(mask_passwords(text[0][:300], url)) if text else exc.__class__.__name__
 
 
 def describe_booking(view: BookingView) -> str:

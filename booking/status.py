@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row
-from sqlalchemy.exc import IntegrityError, OperationalError
 
 from booking import allocations, permissions
-from booking.errors import Conflict, NotFound, RuleViolation
+from booking.errors import Conflict, NotFound, RaceConflict, RuleViolation
 from booking.models import ACTIVE_STATUSES, MAX_BOOKING_MINUTES, Actor, BookingView
 from booking.timeutil import to_local
 from db import queries as q
@@ -155,15 +154,11 @@ def change_one(app: Cospace, booking_id: int, action: str, *, check: Check | Non
             new = q.booking_row(conn, booking_id)
             assert new is not None
             return app._view(new, actor)
-    except IntegrityError as exc:
+    except RaceConflict as exc:
         if row is None:
             raise
-        raise app._constraint_conflict(exc, row.space_code, row.start_at, row.end_at,
-                                       exclude_id=row.id) from exc
-    except OperationalError as exc:
-        from booking.service import _store_busy
-
-        raise _store_busy(exc) from exc
+        raise app._constraint_conflict(exc.__cause__ or exc, row.space_code, row.start_at,
+                                       row.end_at, exclude_id=row.id) from exc
 
 
 # ----------------------------------------------------------------- the use cases

@@ -43,7 +43,17 @@ def wall(value: dt.datetime, tz: str) -> dt.datetime:
     UTC, as pendulum reads it)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(stdlib_zone(tz))
+    return in_zone(value, stdlib_zone(tz))
+
+
+def in_zone(value: dt.datetime, zone_: dt.tzinfo) -> dt.datetime:
+    """``value.astimezone(zone_)``; an instant whose local time would fall outside the years
+    1 to 9999 (a row written by SQL at 9999-12-31 in Tokyo) stays in UTC rather than failing,
+    so no row the store holds can stop a listing, an export or a calendar."""
+    try:
+        return value.astimezone(zone_)
+    except (OverflowError, ValueError):
+        return value.astimezone(dt.UTC)
 
 
 def check_zone(tz: str) -> str:
@@ -80,7 +90,17 @@ def parse_local(text: str, tz: str) -> pendulum.DateTime:
     y, mo, d, h, mi = (int(g) for g in m.groups())
     if h > 23 or mi > 59:
         raise InvalidInput(f"'{text}' is not a real time of day")
+    _in_range(y, text)
     return local(y, mo, d, h, mi, tz)
+
+
+def _in_range(year: int, text: str) -> None:
+    """Every date a person types lies in the years the store handles (:mod:`booking.limits`)."""
+    from booking.limits import MAX_YEAR, MIN_YEAR, visible
+
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InvalidInput(f"'{visible(text)}' is out of range: dates run from {MIN_YEAR}-01-01 "
+                           f"to {MAX_YEAR}-12-31")
 
 
 def local_utc(year: int, month: int, day: int, hour: int, minute: int, tz: str) -> dt.datetime:
@@ -105,6 +125,7 @@ def parse_local_utc(text: str, tz: str) -> dt.datetime:
     y, mo, d, h, mi = (int(g) for g in m.groups())
     if h > 23 or mi > 59:
         return utc(parse_local(text, tz))
+    _in_range(y, text)
     return local_utc(y, mo, d, h, mi, tz)
 
 
@@ -171,9 +192,11 @@ def parse_date(text: str, today: dt.date | None = None) -> dt.date:
     if not m:
         raise InvalidInput(f"'{text}' is not a date: write it as YYYY-MM-DD")
     try:
-        return dt.date(*(int(g) for g in m.groups()))
+        day = dt.date(*(int(g) for g in m.groups()))
     except ValueError as exc:
         raise InvalidInput(f"'{text}' is not a real date") from exc
+    _in_range(day.year, text)
+    return day
 
 
 def parse_weekdays(text: str) -> list[int]:
@@ -256,8 +279,11 @@ def utc(value: dt.datetime) -> dt.datetime:
 
 
 def to_local(value: dt.datetime, tz: str) -> pendulum.DateTime:
-    """A stored UTC instant as wall time in ``tz``."""
-    return pendulum.instance(value).in_timezone(zone(tz))
+    """A stored UTC instant as wall time in ``tz`` (in UTC where ``tz`` would overflow)."""
+    try:
+        return pendulum.instance(value).in_timezone(zone(tz))
+    except (OverflowError, ValueError):
+        return pendulum.instance(value).in_timezone("UTC")
 
 
 def iso_local(value: dt.datetime, tz: str) -> str:

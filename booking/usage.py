@@ -46,6 +46,12 @@ _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _UTC_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 #: Past this many marked days at one site, rebuilding the whole site is cheaper.
 WHOLE_SITE_DAYS = 120
+#: The summaries cover bookings in these instants only. Nobody can book outside them (dates
+#: people type run from 1970 to 2999, bookings at most the store's horizon ahead), but a row
+#: written by SQL or an older version could lie anywhere: it is left out of the summaries (and
+#: so of the reports) rather than taking every report and ``cospace init`` down.
+COVERED_LO = dt.datetime(1970, 1, 2, tzinfo=dt.UTC)
+COVERED_HI = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 
 
 @lru_cache(maxsize=4096)
@@ -57,6 +63,22 @@ def day_labels(day: dt.date) -> tuple[int, str, str]:
 
 def _epoch(t: dt.datetime) -> int:
     return int((t - _UTC_EPOCH).total_seconds())
+
+
+_COVERED = (int((COVERED_LO - _UTC_EPOCH).total_seconds()),
+            int((COVERED_HI - _UTC_EPOCH).total_seconds()))
+
+
+def _covered_rows(rows: Sequence[tuple]) -> list[tuple]:
+    """The bookings the summaries hold: inside :data:`COVERED_LO`..:data:`COVERED_HI`."""
+    lo, hi = _COVERED
+    return [r for r in rows if r[4] is not None and r[5] is not None
+            and lo <= r[4] < r[5] <= hi]
+
+
+def _covered_span(lo: dt.datetime, hi: dt.datetime) -> tuple[dt.datetime, dt.datetime] | None:
+    lo, hi = max(lo, COVERED_LO), min(hi, COVERED_HI)
+    return (lo, hi) if lo < hi else None
 
 
 class LocalClock:
@@ -293,7 +315,7 @@ def _write(conn, site_id: int, summary: DaySummary) -> None:  # type: ignore[no-
 def rebuild_site(conn, site_id: int, tz: str) -> int:  # type: ignore[no-untyped-def]
     """Replace every summary row of a site from its bookings; returns the days covered."""
     uq.clear_days(conn, site_id)
-    rows = uq.site_bookings(conn, uq.site_space_ids(conn, site_id))
+    rows = _covered_rows(uq.site_bookings(conn, uq.site_space_ids(conn, site_id)))
     if not rows:
         return 0
     lo, hi = min(r[4] for r in rows), max(r[5] for r in rows)
@@ -312,7 +334,8 @@ def rebuild_days(conn, site_id: int, clock: LocalClock,  # type: ignore[no-untyp
         lo = dt.datetime.fromtimestamp(clock.midnight(first), dt.UTC)
         hi = dt.datetime.fromtimestamp(clock.midnight(last + dt.timedelta(days=1)), dt.UTC)
         uq.clear_days(conn, site_id, first, last)
-        rows = uq.site_bookings(conn, spaces, lo=lo, hi=hi, max_minutes=MAX_BOOKING_MINUTES)
+        rows = _covered_rows(uq.site_bookings(conn, spaces, lo=lo, hi=hi,
+                                              max_minutes=MAX_BOOKING_MINUTES))
         _write(conn, site_id, summarise(rows, clock, first, last))
     return len(days)
 
@@ -325,9 +348,13 @@ def refresh_site(engine: Engine, site_id: int) -> int:
         tz = uq.site_zone(conn, site_id)
         if not marks or tz is None:
             return 0
-        spans = [(lo, hi) for lo, hi in marks if lo is not None and hi is not None]
-        if len(spans) < len(marks):  # a mark for the whole site
+        whole = any(lo is None or hi is None for lo, hi in marks)
+        if whole:  # a mark for the whole site
             return rebuild_site(conn, site_id, tz)
+        spans = [c for lo, hi in marks if lo is not None and hi is not None
+                 and (c := _covered_span(lo, hi)) is not None]
+        if not spans:  # only bookings the summaries do not cover changed
+            return 0
         clock = LocalClock(tz, min(_epoch(lo) for lo, _ in spans) - 3 * 86400,
                            max(_epoch(hi) for _, hi in spans) + 3 * 86400)
         days: set[dt.date] = set()

@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from types import ModuleType
+from typing import Any
+
+from booking.limits import mask_passwords, visible
 
 #: Modules that add sub-commands, in the order they register: each has
 #: ``register(subparsers, common)``. ``series`` extends core's book/cancel and ``setup`` core's
@@ -22,7 +27,7 @@ from types import ModuleType
 #: ``export`` command that ``io`` creates. A module object works here as well as a name.
 COMMAND_MODULES: list[str | ModuleType] = [
     "core", "series", "setup", "allocation", "audit", "io", "export", "report", "change",
-    "display", "completion",
+    "display", "setting", "completion",
 ]
 
 #: command -> the modules that build its parser (in ``COMMAND_MODULES`` order). A command not
@@ -37,7 +42,7 @@ COMMAND_HOMES: dict[str, tuple[str, ...]] = {
     "import": ("io",), "closure": ("io",), "export": ("io", "export"),
     "report": ("report",),
     "change": ("change",), "undo": ("change",),
-    "display": ("display",),
+    "display": ("display",), "setting": ("setting",),
 }
 
 #: Options of ``cospace`` itself that take a value (to find the command word before parsing).
@@ -135,29 +140,97 @@ def build_parser(modules: Iterable[str | ModuleType] | None = None) -> argparse.
     return parser
 
 
+class SafeStream:
+    """An output stream that no user text can take over: every control character but line
+    breaks and tabs is written in visible form (:func:`booking.limits.visible`), and every
+    password is masked (:func:`booking.limits.mask_passwords`). Everything the CLI prints to
+    standard output and error goes through one of these."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.urls: tuple[str, ...] = ()
+
+    def write(self, text: str) -> int:
+        safe = _terminal_safe(text)
+        if self.urls or "=" in safe or "://" in safe:
+            safe = mask_passwords(safe, *self.urls)
+        self._inner.write(safe)
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:  # flush, isatty, buffer (binary output), ...
+        return getattr(self._inner, name)
+
+
+_KEEP = re.compile(r"\r\n|[\n\t]")
+
+
+def _terminal_safe(text: str) -> str:
+    """Line breaks (LF, and CRLF as CSV ends its rows) and tabs stay; every other control
+    character is made visible."""
+    parts = _KEEP.split(text)
+    keeps = _KEEP.findall(text)
+    out = [visible(parts[0])]
+    for keep, part in zip(keeps, parts[1:], strict=True):
+        out.append(keep)
+        out.append(visible(part))
+    return "".join(out)
+
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    command = command_word(argv)
+    """Run one command; the exit code is the contract (0, 1 or 2; never a traceback)."""
+    real_out, real_err = sys.stdout, sys.stderr
+    out, err = SafeStream(real_out), SafeStream(real_err)
+    sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
     try:
-        if command is not None:
-            modules = modules_for(command)
-        elif {"-h", "--help"} & set(argv):
-            modules = list(COMMAND_MODULES)
-        else:  # the terminal app, or --version: no command module is needed
-            modules = []
-        parser = build_parser(modules)
-        args = parser.parse_args(argv)
+        return _main(list(sys.argv[1:] if argv is None else argv), out, err, real_out, real_err)
+    finally:
+        try:
+            out.flush()
+            err.flush()
+        except Exception:
+            pass
+        sys.stdout, sys.stderr = real_out, real_err
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    """Parse ``argv`` with only the command modules it needs (all of them for --help)."""
+    command = command_word(argv)
+    if command is not None:
+        modules = modules_for(command)
+    elif {"-h", "--help"} & set(argv):
+        modules = list(COMMAND_MODULES)
+    else:  # the terminal app, or --version: no command module is needed
+        modules = []
+    return build_parser(modules).parse_args(argv)
+
+
+def _main(argv: list[str], out: SafeStream, err: SafeStream, real_out: Any,
+          real_err: Any) -> int:
+    try:
+        args = _parse(argv)
     except SystemExit as exc:  # --help, --version, or input argparse did not understand (2)
-        return int(exc.code or 0)
+        return int(exc.code or 0) if isinstance(exc.code, int | None) else 2
     from booking.errors import CospaceError
+    from booking.service import pinned_now
     from booking.settings import resolve_db_url, resolve_login
+    from db.engine import translate_error
 
     url = resolve_db_url(getattr(args, "db", None))
+    out.urls = err.urls = (url,)
     login = resolve_login(getattr(args, "login", None))
     try:
+        pinned = os.environ.get("COSPACE_NOW")
+        if pinned:
+            pinned_now(pinned)  # refuse a clock that cannot be read, before anything runs
         if args.command is None:
             from tui.app import run
 
+            sys.stdout, sys.stderr = real_out, real_err  # the app owns the terminal
             return run(url, login)
         return int(args.func(args, url, login) or 0)
     except CospaceError as exc:
@@ -167,7 +240,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a file that cannot be read or written (--out, import FILE)
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"cospace: cannot use{where}: {exc.strerror or exc.__class__.__name__}.",
+              file=sys.stderr)
+        return 2
     except Exception as exc:  # the last net: a person never sees a traceback
+        plain = translate_error(exc)
+        if plain is not None:
+            print(f"cospace: {plain.message}", file=sys.stderr)
+            return plain.exit_code
         print(f"cospace: something went wrong: {exc.__class__.__name__}: {exc}",
               file=sys.stderr)
         return 3

@@ -15,7 +15,10 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import NullPool
+
+from booking.errors import CospaceError, InvalidInput, RaceConflict, StoreUnavailable
 
 WRITE_OPTION = "cospace_write"
 
@@ -36,14 +39,19 @@ def _prepare_sqlite_file(path: Path) -> None:
         os.close(fd)
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for ``url`` configured for safe concurrent booking."""
+def make_engine(url: str, *, echo: bool = False, create: bool = True) -> Engine:
+    """An engine for ``url`` configured for safe concurrent booking. ``create=False``
+    (every command but ``init``): a SQLite file that does not exist is not created, nor its
+    directory; the store is reported missing instead."""
     u = make_url(url)
     backend = u.get_backend_name()
     if backend == "sqlite":
         path = sqlite_path(url)
-        if path is not None:
+        if path is not None and create:
             _prepare_sqlite_file(path)
+        elif path is not None and not path.is_file():
+            raise StoreUnavailable("There is no cospace store there yet: run 'cospace init' "
+                                   "(or 'cospace init --demo') first.")
         engine = create_engine(
             url,
             echo=echo,
@@ -77,10 +85,89 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+#: What each table's rows are called in a refusal ("That organisation already exists").
+_ENTITY_WORDS = {
+    "organisation": "organisation", "site": "site", "space": "space", "staff": "staff member",
+    "closure": "closure", "allocation": "allocation", "opening_hours": "opening-hours row",
+    "space_restriction": "restriction", "series": "series", "booking": "booking",
+}
+
+
+def translate_error(exc: BaseException) -> CospaceError | None:
+    """The plain refusal for a database error, or None when ``exc`` is not one.
+
+    The one place that turns a driver's error into words: a lock timeout or a busy store, a
+    unique violation ("already exists"), PostgreSQL's exclusion violation 23P01 (a clash
+    raced in at the same moment), a lost connection, a number or text the store cannot hold.
+    No SQL and no parameters ever reach the message."""
+    if isinstance(exc, CospaceError):
+        return None
+    if isinstance(exc, OverflowError):
+        if "int" in str(exc).lower():
+            return InvalidInput(f"A number is too large for the store (at most {2**31 - 1}).")
+        return InvalidInput("A date or number is out of the range the store can hold.")
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None) or ""
+    text = str(orig).strip()
+    low = text.lower()
+    if sqlstate == "23P01":
+        return RaceConflict("Someone else booked that space at the same moment; look again at "
+                            "the board.")
+    if isinstance(exc, IntegrityError) and (sqlstate == "23505" or "unique" in low):
+        return InvalidInput(f"That {_unique_entity(orig, low)} already exists (another "
+                            "terminal may have just added it); look again.")
+    if isinstance(exc, IntegrityError):
+        return InvalidInput("The store refused the change (a value is missing, refers to "
+                            "nothing, or breaks one of its rules); nothing was changed.")
+    if (sqlstate in ("40001", "40P01", "55P03", "57014") or "locked" in low
+            or "busy" in low):
+        return StoreUnavailable("The store is busy with another terminal; try again in a "
+                                "moment.")
+    if (exc.connection_invalidated or sqlstate.startswith("08") or sqlstate in (
+            "57P01", "57P02", "57P03") or "closed the connection" in low
+            or "terminating connection" in low or "connection" in low and "lost" in low
+            or "server closed" in low or "consuming input failed" in low):
+        return StoreUnavailable("The connection to the store was lost; nothing more was done. "
+                                "Check the board, then try again.")
+    if sqlstate == "22003" or "out of range" in low:
+        return InvalidInput(f"A number is too large for the store (at most {2**31 - 1}).")
+    if sqlstate == "22001" or "too long" in low:
+        return InvalidInput("A text is longer than the store holds.")
+    if sqlstate.startswith("22") or "nul" in low:
+        return InvalidInput("The store cannot hold a value given (a NUL character, a date or "
+                            "a number out of range).")
+    if isinstance(exc, OperationalError) or sqlstate.startswith(("53", "58", "XX")):
+        first = text.splitlines()[0][:200] if text else exc.__class__.__name__
+        return StoreUnavailable(f"The store could not carry out the command ({first}).")
+    return StoreUnavailable("The store refused the command; nothing was changed.")
+
+
+def _unique_entity(orig: BaseException | None, low: str) -> str:
+    table = getattr(getattr(orig, "diag", None), "table_name", None)
+    if table is None and "failed:" in low:  # SQLite: "UNIQUE constraint failed: site.code"
+        table = low.split("failed:", 1)[1].strip().split(".", 1)[0]
+    return _ENTITY_WORDS.get(table or "", "record")
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Run a block with database errors turned into plain refusals (:func:`translate_error`)."""
+    try:
+        yield
+    except (DBAPIError, OverflowError) as exc:
+        plain = translate_error(exc)
+        if plain is None:
+            raise
+        raise plain from exc
+
+
 @contextmanager
 def write_tx(engine: Engine) -> Iterator[Connection]:
-    """One atomic write transaction: committed on success, rolled back on any error."""
-    with engine.connect() as conn:
+    """One atomic write transaction: committed on success, rolled back on any error. A
+    database error leaves it as a plain :class:`~booking.errors.CospaceError`."""
+    with translated(), engine.connect() as conn:
         conn = conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
             yield conn
@@ -88,7 +175,7 @@ def write_tx(engine: Engine) -> Iterator[Connection]:
 
 @contextmanager
 def read_tx(engine: Engine) -> Iterator[Connection]:
-    """A read-only unit of work with a consistent snapshot."""
-    with engine.connect() as conn:
+    """A read-only unit of work with a consistent snapshot (database errors translated)."""
+    with translated(), engine.connect() as conn:
         with conn.begin():
             yield conn

@@ -334,3 +334,13 @@ USAGE_PIECE = _usage_table("usage_piece", [
 #: spaces, so deactivating a space needs no rebuild.
 USAGE_LEVEL = _usage_table("usage_level", [
     _key("kind", String(16)), _key("level", Integer)], measures=False)
+
+
+class StoreSetting(SQLModel, table=True):
+    """Per-store settings, one row per name (``horizon_weeks``: how far ahead anyone may
+    book). A name without a row has its default (``booking/horizon.py``)."""
+
+    __tablename__ = "store_setting"
+
+    name: str = Field(sa_column=Column(String(64), primary_key=True))
+    value: str = Field(sa_column=Column(String(200), nullable=False))

@@ -114,9 +114,9 @@ def test_allocation_checked_when_any_organisation_has_one_here(any_app):
 
 
 def test_prepared_statement_errors_are_sqlalchemy_errors(any_app):
-    """A database refusal on the DBAPI cursor arrives as SQLAlchemy's IntegrityError (which
-    ``book`` turns into plain words), and the transaction rolls back."""
-    with pytest.raises(IntegrityError):
+    """A database refusal on the DBAPI cursor arrives as SQLAlchemy's IntegrityError, which
+    the transaction helper turns into plain words (issue 15), and the transaction rolls back."""
+    with pytest.raises(InvalidInput) as caught:
         with write_tx(any_app.engine) as conn:
             space_id = conn.execute(text("SELECT id FROM space WHERE code = 'IR1'")).scalar()
             org_id = conn.execute(text("SELECT id FROM organisation WHERE code = 'JCP'")).scalar()
@@ -125,6 +125,8 @@ def test_prepared_statement_errors_are_sqlalchemy_errors(any_app):
                                         start_at=at, end_at=at - dt.timedelta(hours=1),
                                         status="confirmed", attendees=1, purpose="",
                                         confidential=False, created_at=at, updated_at=at))
+    assert isinstance(caught.value.__cause__, IntegrityError)
+    assert "INSERT" not in caught.value.message
     assert as_user(any_app, "desk").list_bookings() == []
 
 

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from booking.errors import CospaceError
+from booking.limits import visible
 from booking.models import Actor, BookingView, OrgInfo, SiteInfo
 from booking.series import SeriesResult
 from booking.service import Clock, Cospace
@@ -44,6 +45,14 @@ class CospaceApp(App[int]):
         "mine": MyBookingsScreen,
     }
     DEFAULT_MODE = "board"
+
+    def notify(self, message: str, *, title: str = "", severity: str = "information",  # type: ignore[override]
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notice is plain text: messages carry user text (purposes, names, codes)
+        that must never run as markup or reach the terminal as control characters."""
+        super().notify(visible(str(message)), title=visible(str(title)),
+                       severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
+
     BINDINGS = [
         Binding("f", "switch_mode('find')", "Find"),
         Binding("d", "switch_mode('desk')", "Desk"),
@@ -98,7 +107,8 @@ class CospaceApp(App[int]):
         self.actor, self.sites, self.orgs, self._counter = actor, sites, orgs, counter
         self.refresh_bindings()  # the site key depends on how many sites there are
         who = actor.name or actor.login
-        self.sub_title = f"{who} ({actor.org_code})" if actor.org_code else who
+        who = f"{who} ({actor.org_code})" if actor.org_code else who
+        self.sub_title = visible(who)
         if not actor.known:
             self.notify(f"'{actor.login}' is not a cospace user: you can look but not book. "
                         "Start with --as LOGIN (e.g. --as frontdesk).", severity="warning",

@@ -29,6 +29,7 @@ from booking import admin, closures, imports
 from booking.errors import CospaceError
 from booking.service import Cospace, describe_booking
 from booking.timeutil import format_hours, parse_date, to_local
+from tui.text import cells, plain
 
 #: Which form columns each tab edits (staff are managed by import or the CLI).
 TABS = (("sites", "Sites"), ("spaces", "Spaces"), ("orgs", "Organisations"))
@@ -76,10 +77,10 @@ class NoticeModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="form-title")
+            yield Label(plain(self.title_text), classes="form-title")
             with VerticalScroll():
                 for line in self.lines:
-                    yield Static(line, markup=False)
+                    yield Static(plain(line))
             with Horizontal(classes="form-buttons"):
                 yield Button("OK", id="ok", variant="primary")
 
@@ -116,7 +117,7 @@ class RecordForm(ModalScreen[imports.Change | None]):
         what = admin.WHAT[self.kind]
         title = f"New {what}" if self.new else f"Edit {what} {self.values[self.fmt.key]}"
         with Vertical():
-            yield Label(title, classes="form-title")
+            yield Label(plain(title), classes="form-title")
             with VerticalScroll():
                 for col in self.fmt.columns:
                     with Horizontal(classes="form-row"):
@@ -174,7 +175,7 @@ class RecordForm(ModalScreen[imports.Change | None]):
             self.query_one(f"#e-{col}", Static).update("")
         for col, message in problems.items():
             target = col if col in names else "row"
-            self.query_one(f"#e-{target}", Static).update(message)
+            self.query_one(f"#e-{target}", Static).update(plain(message))
         first = next((c for c in problems if c in names), None)
         if first:
             self.query_one(f"#f-{first}", Input).focus()
@@ -193,7 +194,7 @@ class ClosureForm(ModalScreen[closures.ClosureResult | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Close {self.site}", classes="form-title")
+            yield Label(plain(f"Close {self.site}"), classes="form-title")
             for key, label, hint in (("from", "first day", "YYYY-MM-DD"),
                                      ("to", "last day", "YYYY-MM-DD (blank: one day)"),
                                      ("reason", "reason", "e.g. Staff training day")):
@@ -324,7 +325,7 @@ class AdminScreen(Screen[None]):
             table = self.query_one(f"#table-{kind}", DataTable)
             row = table.cursor_row
             table.clear()
-            table.add_rows([r for _, r in rows])
+            table.add_rows([cells(r) for _, r in rows])
             self.keys[kind] = [k for k, _ in rows]
             if rows:
                 table.move_cursor(row=min(row, len(rows) - 1))

@@ -22,6 +22,7 @@ from tui.data import load_board, site_today
 from tui.entry import parse_day
 from tui.screens.booking_form import BookingForm, FormStart
 from tui.screens.dialogs import AskModal, PickModal
+from tui.text import esc
 from tui.widgets.board_grid import BoardData, BoardGrid
 
 if TYPE_CHECKING:
@@ -148,17 +149,17 @@ class BoardScreen(Screen[None]):
         when = "today" if data.day == today else (
             "tomorrow" if data.day == today + dt.timedelta(days=1) else
             "yesterday" if data.day == today - dt.timedelta(days=1) else "")
-        text = f"[b]{data.site.name}[/b] · {data.day:%a %d %b %Y}"
+        text = f"[b]{esc(data.site.name)}[/b] · {data.day:%a %d %b %Y}"
         if when:
             text += f" ([b]{when}[/b])"
         if data.closed_reason:
-            text += f" · [red]closed: {data.closed_reason}[/red]"
+            text += f" · [red]closed: {esc(data.closed_reason)}[/red]"
         else:
             text += f" · {hm(data.opens)}–{hm(data.closes)}"
         actor = self.cospace_app.actor
         if actor is not None:
             who = actor.name or actor.login
-            text += f" · {who}" + (f" ({actor.org_code})" if actor.org_code else "")
+            text += f" · {esc(who)}" + (f" ({esc(actor.org_code)})" if actor.org_code else "")
         self.query_one("#board-title", Static).update(text)
 
     # ------------------------------------------------------------------ cursor
@@ -172,20 +173,21 @@ class BoardScreen(Screen[None]):
     def describe(self, space, minute: int, booking: BookingView | None) -> str:  # type: ignore[no-untyped-def]
         if space is None:
             return ""
-        feats = ", ".join(sorted(space.features)) or "no extras"
-        about = (f"[b]{space.code}[/b] {space.name} · {space.capacity} "
+        feats = esc(", ".join(sorted(space.features)) or "no extras")
+        about = (f"[b]{esc(space.code)}[/b] {esc(space.name)} · {space.capacity} "
                  f"{'person' if space.capacity == 1 else 'people'} · {feats}"
                  f"{' · private' if space.private else ''}")
         if space.restricted_to:
-            about += f" · only {', '.join(sorted(space.restricted_to))}"
+            about += f" · only {esc(', '.join(sorted(space.restricted_to)))}"
         if booking is None:
             return f"{about}\n{hm(minute)} free — Enter to book"
         span = human_time_span(booking.start, booking.end, booking.tz)
-        line = f"{span} [b]{booking.org}[/b] #{booking.id} {booking.status.replace('_', '-')}"
+        line = (f"{span} [b]{esc(booking.org)}[/b] #{booking.id} "
+                f"{booking.status.replace('_', '-')}")
         if booking.series is not None:
             line += f" · ↻ series #{booking.series}"
         if booking.details_visible:
-            line += f" · {booking.attendees} · {booking.purpose or '(no purpose given)'}"
+            line += f" · {booking.attendees} · {esc(booking.purpose or '(no purpose given)')}"
             if booking.confidential:
                 line += " · confidential"
         return f"{about}\n{line}"

@@ -32,6 +32,7 @@ from booking.series import (
 from booking.service import Cospace
 from booking.timeutil import at_minutes, hm, minutes_of_day, to_local, utc
 from tui.entry import parse_count, parse_day, parse_end, parse_time
+from tui.text import plain
 from tui.widgets.compact import make_compact
 
 DEFAULT_MINUTES = {"interview": 60, "workshop": 120, "desk": 240}
@@ -124,12 +125,13 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
         ed = self.editing
         hidden = ed is not None and not ed.details_visible
         with Vertical(id="form", classes="dialog"):
-            yield Label(f"Change booking #{ed.id} ({ed.org}) at {self.site.name}" if ed else
-                        f"Book a space at {self.site.name}", classes="dialog-question")
+            yield Label(plain(f"Change booking #{ed.id} ({ed.org}) at {self.site.name}" if ed
+                              else f"Book a space at {self.site.name}"),
+                        classes="dialog-question")
             with VerticalScroll(id="form-fields"):
                 with Horizontal(classes="field"):
                     yield Label("Space", classes="field-label")
-                    yield Select([(space_label(s), s.code) for s in self.spaces.values()],
+                    yield Select([(plain(space_label(s)), s.code) for s in self.spaces.values()],
                                  value=st.space if st.space in self.spaces else Select.BLANK,
                                  allow_blank=False, id="f-space")
                 with Horizontal(classes="field"):
@@ -143,7 +145,7 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
                     yield Input(hm(end), id="f-end", placeholder="11:00 or 45m, 1h30")
                 with Horizontal(classes="field"):
                     yield Label("For", classes="field-label")
-                    yield Select([(o.code + "  " + o.name, o.code) for o in self.orgs],
+                    yield Select([(plain(o.code + "  " + o.name), o.code) for o in self.orgs],
                                  value=org if org in org_codes else Select.BLANK,
                                  allow_blank=org not in org_codes, id="f-org")
                 with Horizontal(classes="field"):
@@ -286,7 +288,7 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
                           end=d.end_at, attendees=d.attendees, confidential=d.confidential,
                           now=self.cs.now())
         except CospaceError as exc:
-            check.update(f"⚠ {exc.message}")
+            check.update(plain(f"⚠ {exc.message}"))
             check.set_class(True, "problem")
             return
         minutes = int((d.end_at - d.start_at).total_seconds() // 60)
@@ -295,10 +297,10 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
             until = (f"until {d.repeat.until:%d %b %Y}" if d.repeat.until else
                      f"{d.repeat.count} times")
             repeat = f", {d.repeat.freq} {until}"
-        check.update(
+        check.update(plain(
             f"✓ {d.space.code} {d.day:%a %d %b} {d.start[-5:]}–{d.end} "
             f"({fmt_minutes(minutes)}) for {d.org.code}{repeat}"
-        )
+        ))
         check.set_class(False, "problem")
 
     def changes(self, d: Draft) -> Changes:
@@ -337,7 +339,7 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
 
     def show_check(self, text: str, problem: bool) -> None:
         check = self.query_one("#form-check", Static)
-        check.update(text)
+        check.update(plain(text))
         check.set_class(problem, "problem")
 
     # ------------------------------------------------------------------ saving
@@ -441,7 +443,7 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
     def show_error(self, message: str) -> None:
         self.saving = False
         err = self.query_one("#form-error", Static)
-        err.update(f"✗ Not {'changed' if self.editing else 'booked'}: {message}")
+        err.update(plain(f"✗ Not {'changed' if self.editing else 'booked'}: {message}"))
         err.add_class("problem")
 
     # ------------------------------------------------------------------ changing

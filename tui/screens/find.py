@@ -19,6 +19,7 @@ from booking.timeutil import at_minutes, hm, human_time_span, minutes_of_day, to
 from tui.data import site_today
 from tui.entry import parse_count, parse_day, parse_end, parse_time
 from tui.screens.booking_form import FormStart
+from tui.text import cells
 from tui.widgets.compact import make_compact
 
 if TYPE_CHECKING:
@@ -168,8 +169,8 @@ class FindScreen(Screen[None]):
             message = (f"[b]{len(result.spaces)} free[/b] for {when}, best first. "
                        "[b]b[/b] books the highlighted one; Enter adds details.")
             for s in result.spaces:
-                table.add_row(s.code, s.name, str(s.capacity), f"{hm(r.start)}–{hm(r.end)}",
-                              ", ".join(sorted(s.features)))
+                table.add_row(*cells((s.code, s.name, str(s.capacity),
+                                      f"{hm(r.start)}–{hm(r.end)}", ", ".join(sorted(s.features)))))
                 self.rows.append((s.code, r.start, r.end))
         else:
             message = f"[b]Nothing fits[/b] {when}; noted as unmet demand."
@@ -184,9 +185,10 @@ class FindScreen(Screen[None]):
                 sp = sizes.get(sug.space)
                 start = minutes_of_day(sug.start, sug.tz)
                 end = minutes_of_day(sug.end, sug.tz) or 1440
-                table.add_row(sug.space, sp.name if sp else "", str(sp.capacity) if sp else "",
-                              human_time_span(sug.start, sug.end, sug.tz),
-                              ", ".join(sorted(sp.features)) if sp else "")
+                table.add_row(*cells((sug.space, sp.name if sp else "",
+                                      str(sp.capacity) if sp else "",
+                                      human_time_span(sug.start, sug.end, sug.tz),
+                                      ", ".join(sorted(sp.features)) if sp else "")))
                 self.rows.append((sug.space, start, end))
         if quiet:
             if self.rows:

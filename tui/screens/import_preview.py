@@ -16,6 +16,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Sta
 from booking import imports
 from booking.errors import CospaceError
 from booking.service import Cospace
+from tui.text import cells, plain
 
 
 class ImportPreviewScreen(Screen[None]):
@@ -119,7 +120,7 @@ class ImportPreviewScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.clear(columns=True)
         table.add_columns("Line", "Column", "Problem")
-        table.add_rows([(str(p.line), p.column or "", p.message) for p in problems])
+        table.add_rows([cells((str(p.line), p.column or "", p.message)) for p in problems])
         n = len(problems)
         self.query_one("#import-summary", Static).update(
             f"{n} problem{'s' if n != 1 else ''}: nothing can be imported until the file is "
@@ -128,7 +129,7 @@ class ImportPreviewScreen(Screen[None]):
     def show_error(self, message: str) -> None:
         self.forget_preview()
         self.query_one(DataTable).clear(columns=True)
-        self.query_one("#import-summary", Static).update(message)
+        self.query_one("#import-summary", Static).update(plain(message))
 
     def show_result(self, result: imports.ImportResult, request: tuple[str, str]) -> None:
         table = self.query_one(DataTable)
@@ -145,19 +146,19 @@ class ImportPreviewScreen(Screen[None]):
                 fields = ""
             rows.append((c.action, c.key, str(c.line), fields))
         order = {"added": 0, "updated": 1, "unchanged": 2}
-        table.add_rows(sorted(rows, key=lambda r: (order[r[0]], int(r[2]))))
+        table.add_rows([cells(r) for r in sorted(rows, key=lambda r: (order[r[0]], int(r[2])))])
         summary = self.query_one("#import-summary", Static)
         notes = "".join(f"\nNote: {w}" for w in result.warnings)
         if result.applied:
             self.forget_preview()
-            summary.update(f"Imported: {result.summary}.{notes}")
+            summary.update(plain(f"Imported: {result.summary}.{notes}"))
             self.notify(f"Imported {result.kind}: {result.summary}.")
         else:
             changes = any(c.action != "unchanged" for c in result.changes)
             self.previewed = request if changes else None
             self.query_one("#apply", Button).disabled = not changes
-            summary.update(f"Preview: {result.summary}. " + (
-                "Press ctrl+s to apply." if changes else "Nothing to change.") + notes)
+            summary.update(plain(f"Preview: {result.summary}. " + (
+                "Press ctrl+s to apply." if changes else "Nothing to change.") + notes))
 
     def action_leave(self) -> None:
         if len(self.app.screen_stack) > 1:

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from booking.models import BookingView
 from booking.timeutil import human_time_span, to_local
 from tui.screens.today import STATUS_WORDS
+from tui.text import cells, esc
 
 if TYPE_CHECKING:
     from tui.app import CospaceApp
@@ -82,7 +83,7 @@ class MyBookingsScreen(Screen[None]):
     def show(self, rows: list[BookingView], note: str) -> None:
         self.all = rows
         self.marked &= {b.id for b in rows}
-        self.query_one("#mine-title", Static).update(f"[b]My bookings[/b]  {note}  "
+        self.query_one("#mine-title", Static).update(f"[b]My bookings[/b]  {esc(note)}  "
                                                      f"({len(rows)})")
         self.apply_filter()
 
@@ -99,10 +100,11 @@ class MyBookingsScreen(Screen[None]):
         row = table.cursor_row
         table.clear()
         table.add_rows(
-            (("● " if b.id in self.marked else "") + str(b.id),
-             f"{to_local(b.start, b.tz):ddd D MMM}",
-             human_time_span(b.start, b.end, b.tz), b.space, STATUS_WORDS.get(b.status, b.status),
-             "" if b.attendees is None else str(b.attendees), b.purpose or "")
+            cells((("● " if b.id in self.marked else "") + str(b.id),
+                   f"{to_local(b.start, b.tz):ddd D MMM}",
+                   human_time_span(b.start, b.end, b.tz), b.space,
+                   STATUS_WORDS.get(b.status, b.status),
+                   "" if b.attendees is None else str(b.attendees), b.purpose or ""))
             for b in self.shown
         )
         if self.shown:

@@ -27,10 +27,12 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Sel
 from textual.worker import Worker, WorkerState
 
 from booking.errors import CospaceError, InvalidInput
+from booking.limits import visible
 from booking.models import KIND_LABELS, KINDS
 from booking.reports import WEEKDAY_SHORT, Report, Reports, write_csv
 from booking.service import Cospace
 from booking.timeutil import parse_date
+from tui.text import cells
 
 SHADES = ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5",
           "#08519c", "#08306b")
@@ -81,7 +83,7 @@ def bars_text(items: list[tuple[str, float]], unit: str, width: int = 30) -> Tex
         n = value / peak * width
         full = int(n)
         bar = "█" * full + ("▌" if n - full >= 0.5 else "")
-        text.append(f"{label:<{label_w}} ")
+        text.append(visible(f"{label:<{label_w}} "))
         text.append(bar, style="#4292c6")
         text.append(f" {value:,.1f} {unit}\n")
     return text
@@ -207,9 +209,9 @@ class ReportsScreen(Screen[None]):
         table = self.query_one("#shortfall", DataTable)
         table.clear()
         table.add_rows(
-            (r["rank"], r["site"], KIND_LABELS[r["kind"]], r["spaces"],
+            cells((r["rank"], r["site"], KIND_LABELS[r["kind"]], r["spaces"],
              f"{r['utilisation'] * 100:.1f}%", r["peak_occupancy"], f"{r['saturated_hours']:.1f}",
-             r["unmet_requests"], f"{r['unmet_hours']:.1f}", f"{r['shortfall_hours']:.1f}")
+             r["unmet_requests"], f"{r['unmet_hours']:.1f}", f"{r['shortfall_hours']:.1f}"))
             for r in d.shortfall.rows)
         self.query_one("#body").loading = False
         self.sub_title = (f"{', '.join(d.shortfall.sites)} · {d.heat.start:%d %b %Y} to "

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,6 +19,7 @@ from booking.models import BookingView
 from booking.series import SeriesPlan
 from booking.service import Cospace
 from booking.timeutil import to_local
+from tui.text import esc, plain
 from tui.widgets.compact import make_compact
 
 
@@ -47,16 +47,16 @@ class SeriesPreviewModal(ModalScreen[str | None]):
         p = self.plan
         free, clashes = len(p.free), len(p.clashes)
         with Vertical(classes="dialog", id="series-preview"):
-            yield Label(f"{p.space} {p.description}", classes="dialog-question")
+            yield Label(plain(f"{p.space} {p.description}"), classes="dialog-question")
             lines = [f"[b]Would book {free} date{'s' if free != 1 else ''}:[/b]"]
             lines += [f"  {_day(o, p.tz)}" for o in p.free] or ["  (none)"]
             if p.clashes:
                 lines.append(f"[b $error]Clashes on {clashes} date"
                              f"{'s' if clashes != 1 else ''}:[/b $error]")
-                lines += [f"  {escape(c.describe())}" for c in p.clashes]
+                lines += [f"  {esc(c.describe())}" for c in p.clashes]
             if p.skipped:
                 lines.append("[b]Skipped (closed):[/b]")
-                lines += [f"  {escape(s.describe())}" for s in p.skipped]
+                lines += [f"  {esc(s.describe())}" for s in p.skipped]
             with VerticalScroll(id="series-lines"):
                 yield Static("\n".join(lines), id="series-text", markup=True)
             if p.clashes:
@@ -107,7 +107,7 @@ class CancelScopeModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question, classes="dialog-question")
+            yield Label(plain(self.question), classes="dialog-question")
             yield Static("Dates that have started are never changed.")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("This one (o)", variant="error", id="one")
@@ -175,12 +175,12 @@ def _value(v: Any, tz: str) -> str:
             if when.tzinfo is None:
                 when = when.replace(tzinfo=dt.UTC)  # the store keeps UTC
             return f"{to_local(when, tz):ddd D MMM YYYY HH:mm}"
-    return escape(str(v))
+    return esc(str(v))
 
 
 def describe_entry(e: AuditEntry, tz: str) -> str:
     """``Mon 23 Nov 08:00  desk  cancel  status: confirmed → cancelled``."""
-    head = f"{to_local(e.at, tz):ddd D MMM YYYY HH:mm}  [b]{escape(e.actor)}[/b]  {e.action}"
+    head = f"{to_local(e.at, tz):ddd D MMM YYYY HH:mm}  [b]{esc(e.actor)}[/b]  {e.action}"
     if e.entity != "booking":
         head += f" {e.entity} #{e.entity_id}"
     before, after = e.before or {}, e.after or {}
@@ -198,7 +198,7 @@ def describe_entry(e: AuditEntry, tz: str) -> str:
     if changes:
         text += "\n    " + "; ".join(changes)
     if e.reason:
-        text += f"\n    reason: {escape(e.reason)}"
+        text += f"\n    reason: {esc(e.reason)}"
     return text
 
 
@@ -216,8 +216,8 @@ class HistoryModal(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         v = self.view
         with Vertical(classes="dialog", id="history"):
-            yield Label(f"History of #{v.id}: {v.space} "
-                        f"{to_local(v.start, v.tz):ddd D MMM HH:mm} {v.org}",
+            yield Label(plain(f"History of #{v.id}: {v.space} "
+                              f"{to_local(v.start, v.tz):ddd D MMM HH:mm} {v.org}"),
                         classes="dialog-question")
             with VerticalScroll(id="history-lines"):
                 yield Static("Loading…", id="history-text")
@@ -232,7 +232,7 @@ class HistoryModal(ModalScreen[None]):
         try:
             entries = history(self.cs, self.view.id)
         except CospaceError as exc:
-            self.app.call_from_thread(self.show_text, f"✗ {exc.message}")
+            self.app.call_from_thread(self.show_text, f"✗ {esc(exc.message)}")
             return
         self.app.call_from_thread(self.show, entries)
 
@@ -244,7 +244,7 @@ class HistoryModal(ModalScreen[None]):
         self.show_text("\n".join(describe_entry(e, self.view.tz) for e in entries))
 
     def show_text(self, text: str) -> None:
-        self.query_one("#history-text", Static).update(text)
+        self.query_one("#history-text", Static).update(text)  # markup, user values escaped
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -18,6 +18,7 @@ from booking.timeutil import human_time_span
 from booking.walkin import walk_in
 from tui.data import site_today
 from tui.entry import parse_count, parse_end
+from tui.text import cells, esc, plain
 from tui.widgets.compact import make_compact
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class WalkInModal(ModalScreen[WalkIn | None]):
                 yield Input("", id="w-needs", placeholder="e.g. step-free, hearing-loop")
             with Horizontal(classes="field"):
                 yield Label("For", classes="field-label")
-                yield Select([(o, o) for o in self.orgs], value=self.default_org
+                yield Select([(plain(o), o) for o in self.orgs], value=self.default_org
                              if self.default_org in self.orgs else Select.BLANK, id="w-org")
             yield Static("", id="walkin-error")
             with Horizontal(classes="dialog-buttons"):
@@ -94,7 +95,7 @@ class WalkInModal(ModalScreen[WalkIn | None]):
             minutes = parse_end(self.query_one("#w-length", Input).value, 0)
             people = parse_count(self.query_one("#w-people", Input).value, "people")
         except CospaceError as exc:
-            self.query_one("#walkin-error", Static).update(f"[red]{exc.message}[/red]")
+            self.query_one("#walkin-error", Static).update(f"[red]{esc(exc.message)}[/red]")
             return
         org = self.query_one("#w-org", Select).value
         self.dismiss(WalkIn(
@@ -162,16 +163,16 @@ class TodayScreen(Screen[None]):
         self.bookings = sorted(rows, key=lambda b: (b.start, b.space))
         waiting = sum(1 for b in self.bookings if b.status == "confirmed")
         self.query_one("#desk-title", Static).update(
-            f"[b]Desk today[/b] · {site_name} · {day:%a %d %b} · "
+            f"[b]Desk today[/b] · {esc(site_name)} · {day:%a %d %b} · "
             f"{len(self.bookings)} bookings, {waiting} to arrive")
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
         table.add_rows(
-            (str(b.id), human_time_span(b.start, b.end, b.tz), b.space, b.org,
-             STATUS_WORDS.get(b.status, b.status),
-             "" if b.attendees is None else str(b.attendees),
-             b.purpose if b.details_visible else "—")
+            cells((str(b.id), human_time_span(b.start, b.end, b.tz), b.space, b.org,
+                   STATUS_WORDS.get(b.status, b.status),
+                   "" if b.attendees is None else str(b.attendees),
+                   b.purpose if b.details_visible else "—"))
             for b in self.bookings
         )
         if self.bookings:

@@ -18,6 +18,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
+from booking.limits import visible
 from booking.models import KIND_LABELS, KINDS, BookingView, SiteInfo, SpaceInfo
 from booking.timeutil import hm, minutes_of_day
 from tui.colours import org_style
@@ -288,7 +289,7 @@ class BoardGrid(Widget, can_focus=True):
             return Strip([Segment(" " * width, base)])
         row = self._rows[index]
         if isinstance(row, str):
-            title = f" {row} "
+            title = f" {visible(row)} "
             return Strip([Segment(title, base + Style(bold=True)),
                           Segment("─" * max(0, width - len(title)), base + Style(dim=True))]
                          ).crop(0, width)
@@ -347,8 +348,8 @@ class BoardGrid(Widget, can_focus=True):
         assert data is not None
         label_w, slot_w = self._layout()
         on_row = self._space_rows.index(index) == self.cursor_row if self._space_rows else False
-        label = space.code if label_w < 10 or space.name == space.code else (
-            f"{space.code} {space.name}")
+        label = visible(space.code if label_w < 10 or space.name == space.code else (
+            f"{space.code} {space.name}"))
         label = (" " + label)[: label_w - 1].ljust(label_w)
         segs = [Segment(label, base + Style(bold=on_row, reverse=on_row))]
         cells = self._cells[space.code]
@@ -384,7 +385,7 @@ class BoardGrid(Widget, can_focus=True):
                         segs.append(Segment(ch, style))
             else:
                 starts_here = i == 0 or cells[i - 1] is not booking
-                text = booking.org if starts_here or i == 0 else ""
+                text = visible(booking.org or "") if starts_here or i == 0 else ""
                 if booking.status == "checked_in" and len(text) + 1 < run_w:
                     text += "✓"
                 if booking.series is not None and starts_here and len(text) + 1 < run_w:

@@ -1,0 +1,27 @@
+"""``cospace setting``: per-store settings (administrators change them; anyone may read)."""
+
+from __future__ import annotations
+
+import argparse
+
+from booking import horizon
+from booking.service import Cospace
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("setting", parents=[common], help="show or change a store setting")
+    p.add_argument("name", choices=["horizon-weeks"],
+                   help="horizon-weeks: how far ahead anyone, the host included, may book "
+                        "(default 104)")
+    p.add_argument("value", nargs="?", default=None, help="the new value (administrators)")
+    p.set_defaults(func=cmd_setting)
+
+
+def cmd_setting(args: argparse.Namespace, url: str, login: str) -> int:
+    app = Cospace.open(url, login)
+    if args.value is None:
+        print(f"horizon-weeks {horizon.get(app)}")
+        return 0
+    weeks = horizon.set_weeks(app, args.value)
+    print(f"Bookings may now start at most {weeks} weeks ahead, for everyone.")
+    return 0
