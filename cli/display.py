@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         description="A read-only wall display of what each space is doing now and for the "
                     "rest of the day: busy/free and times only, never a purpose or booker. "
                     "Needs no staff login. q quits, t switches light and dark.")
-    p.add_argument("site", metavar="SITE")
+    p.add_argument("site", metavar="SITE", help="the site to show (its code)")
     p.add_argument("--space", dest="spaces", action="extend", nargs="+", default=[],
                    metavar="CODE", help="only these spaces (one: a door sign)")
     p.add_argument("--kind", choices=KINDS, default=None, help="only this kind of space")

@@ -108,7 +108,7 @@ def test_the_booking_does_not_clash_with_itself_but_with_others(desk: Cospace) -
     ({"start": "2026-11-26 09:03"}, RuleViolation, "steps of 5 minutes"),
     ({"end": "13:00"}, RuleViolation, "at most 3 h"),
     ({"attendees": 4}, RuleViolation, "holds 3 people"),
-    ({"attendees": 0}, RuleViolation, "at least 1 attendee"),
+    ({"attendees": 0}, InvalidInput, "Attendees must be from 1"),  # as book refuses it
     ({"start": "2026-11-20 09:00"}, RuleViolation, "in the past"),
     ({"start": "2026-11-27 09:00", "end": "16:45"}, RuleViolation, "outside the opening"),
     ({"start": "2026-12-25 09:00"}, RuleViolation, "closed"),
