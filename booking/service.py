@@ -121,9 +121,15 @@ class Cospace:
 
     # ----------------------------------------------------------------- opening
     @classmethod
-    def open(cls, url: str, login: str, clock: Clock = system_clock,
+    def open(cls, url: str, login: str | None, clock: Clock = system_clock,
              *, check_schema: bool = True) -> Cospace:
-        """Open an existing store; a store that is missing or out of date says what to run."""
+        """Open an existing store; a store that is missing or out of date says what to run.
+
+        ``login`` is who asks to act (``--as``/``COSPACE_USER``; None if nobody said). On
+        PostgreSQL the acting person is the database login itself, and only a cospace
+        administrator may act as someone else (:func:`booking.identity.acting_login`)."""
+        from booking import identity
+
         try:
             engine = make_engine(url)
             if check_schema:
@@ -137,24 +143,34 @@ class Cospace:
                     raise StoreUnavailable(
                         f"The store at {_safe_url(url)} needs upgrading: run 'cospace init'."
                     )
-        except StoreUnavailable:
+            acting = identity.acting_login(engine, login)
+        except CospaceError:
             raise
         except Exception as exc:  # a bad URL, a server that does not answer, a locked file
+            refused = identity.refusal(exc, url)
+            if refused is not None:
+                raise refused from exc
             raise StoreUnavailable(
                 f"Cannot open the store at {_safe_url(url)}: {_short(exc)}"
             ) from exc
-        app = cls(engine, login, clock)
+        app = cls(engine, acting, clock)
         if check_schema:
             app.sweep_releases()
         return app
 
     @classmethod
-    def init(cls, url: str, login: str, clock: Clock = system_clock) -> tuple[Cospace, bool]:
-        """Create or upgrade the store, keeping its data. On a new store ``login`` becomes an
-        administrator. Returns the app and whether the store was new."""
+    def init(cls, url: str, login: str | None,
+             clock: Clock = system_clock) -> tuple[Cospace, bool]:
+        """Create or upgrade the store, keeping its data. On a new store the acting login
+        becomes an administrator (on PostgreSQL the database login, the deployment owner,
+        unless it names another with ``login``). Returns the app and whether the store was
+        new."""
+        from booking import identity
+
         try:
             engine = make_engine(url)
             rev = current_revision(engine)
+            login = identity.acting_login(engine, login, initialising=rev is None)
             was_new = rev is None
             if not was_new and rev != head_revision():
                 with read_tx(engine) as conn:
@@ -163,6 +179,9 @@ class Cospace:
         except CospaceError:
             raise
         except Exception as exc:
+            refused = identity.refusal(exc, url)
+            if refused is not None:
+                raise refused from exc
             raise StoreUnavailable(
                 f"Cannot create the store at {_safe_url(url)}: {_short(exc)}"
             ) from exc
@@ -555,20 +574,7 @@ class Cospace:
         return self.list_bookings(site=site_code, start=day, end=day)
 
     def _view(self, row: Row, actor: Actor) -> BookingView:
-        visible = permissions.may_see_details(
-            actor, org_id=row.org_id, confidential=bool(row.confidential),
-            booked_by_id=row.booked_by_id,
-        )
-        return BookingView(
-            id=row.id, space=row.space_code, space_name=row.space_name or row.space_code,
-            site=row.site_code, kind=row.kind,
-            org=row.org_code if permissions.may_see_org(actor) else "", start=row.start_at,
-            end=row.end_at, tz=row.tz, status=row.status,
-            attendees=row.attendees if visible else None,
-            purpose=row.purpose if visible else None,
-            confidential=bool(row.confidential), series=row.series_id,
-            booked_by=row.booked_by_login if visible else None, details_visible=visible,
-        )
+        return view_of(row, actor)
 
     # ----------------------------------------------------------------- search
     def find_free(
@@ -789,6 +795,24 @@ class Cospace:
                         Booking.__table__.c.status.in_(("confirmed", "checked_in")))
                 ).scalar() or 0),
             }
+
+
+def view_of(row: Any, actor: Actor) -> BookingView:
+    """A booking row (as ``db.queries.booking_row`` reads it) as ``actor`` may see it:
+    :func:`booking.permissions.booking_visibility` decides each field."""
+    seen = permissions.booking_visibility(
+        actor, org_id=row.org_id, confidential=bool(row.confidential),
+        booked_by_id=row.booked_by_id)
+    return BookingView(
+        id=row.id, space=row.space_code, space_name=row.space_name or row.space_code,
+        site=row.site_code, kind=row.kind, org=row.org_code if seen.org else "",
+        start=row.start_at, end=row.end_at, tz=row.tz, status=row.status,
+        attendees=row.attendees if seen.people else None,
+        purpose=row.purpose if seen.purpose else None,
+        confidential=bool(row.confidential) if seen.org else False,
+        series=row.series_id if seen.org else None,
+        booked_by=row.booked_by_login if seen.people else None, details_visible=seen.people,
+    )
 
 
 def clash_message(space: SpaceInfo, tz: str, holders: Sequence[Row]) -> str:

@@ -125,7 +125,7 @@ def _print_json(value: Any) -> None:
 
 def cmd_init(args: argparse.Namespace, url: str, login: str) -> int:
     app, was_new = Cospace.init(url, login)
-    print(("Created" if was_new else "Upgraded") + f" the store; {login} "
+    print(("Created" if was_new else "Upgraded") + f" the store; {app.login} "
           + ("is its administrator." if was_new else "can carry on."))
     if args.demo:
         from booking.demo import load_demo
@@ -264,8 +264,9 @@ def cmd_list(args: argparse.Namespace, url: str, login: str) -> int:
     views = app.list_bookings(site=args.site, org=args.org, space=args.space,
                               start=start, end=end)
     if not app.actor.known:
-        print(f"cospace: showing busy/free only: '{login}' is not a cospace user; ask an "
-              f"administrator to add you (cospace staff add {login} ...).", file=sys.stderr)
+        print(f"cospace: showing busy/free only: '{app.login}' is not a cospace user; ask an "
+              f"administrator to add you (cospace staff add {app.login} ...).",
+              file=sys.stderr)
     if args.json:
         _print_json([v.to_json() for v in views])
         return 0

@@ -11,13 +11,23 @@ import sys
 from collections.abc import Sequence
 
 from booking.errors import CospaceError
-from booking.settings import resolve_db_url, resolve_login
+from booking.settings import requested_login, resolve_db_url
 from cli import allocation, audit, core, export, io, report, series
 
 #: Modules that add sub-commands: each has ``register(subparsers, common)``.
 #: ``series`` extends core's book/cancel, so it comes after ``core``; ``export`` adds
 #: ``export ical`` to the ``export`` command that ``io`` creates.
 COMMAND_MODULES = [core, series, allocation, audit, io, export, report]
+
+
+TRUST_NOTE = """\
+Who you are:
+  A SQLite store is one trust domain: anyone who can open the file can read every
+  booking in it, and --as (or COSPACE_USER) simply says who is acting. Use it for one
+  team or a demo. Several organisations sharing a store need PostgreSQL, where each
+  person signs in to the database as themselves, the database login is the acting
+  staff member, and the store itself enforces who sees and changes what
+  (--as there is for administrators only). See docs/shared-postgresql.md."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -31,11 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--db", default=argparse.SUPPRESS,
                         help="SQLAlchemy URL of the store (env COSPACE_DB)")
     common.add_argument("--as", dest="login", default=argparse.SUPPRESS, metavar="LOGIN",
-                        help="acting staff login (env COSPACE_USER)")
+                        help="acting staff login (env COSPACE_USER); SQLite only, or an "
+                             "administrator on PostgreSQL")
     parser = Parser(
         prog="cospace",
         description="Room and desk booking for shared jobcentres. "
                     "With no command, opens the terminal app.",
+        epilog=TRUST_NOTE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
@@ -51,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, or input argparse did not understand (exit 2)
         return int(exc.code or 0)
     url = resolve_db_url(getattr(args, "db", None))
-    login = resolve_login(getattr(args, "login", None))
+    login = requested_login(getattr(args, "login", None))
     try:
         if args.command is None:
             from tui.app import run

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
+from db.security import BOOKING_DETAIL, guarded
 from db.tables import (
     ACTIVE_STATUSES,
     Allocation,
@@ -385,13 +386,28 @@ def update_booking(conn: Connection, booking_id: int, values: dict[str, Any]) ->
 
 
 def booking_row(conn: Connection, booking_id: int) -> Row | None:
-    return conn.execute(_booking_select().where(B.c.id == booking_id)).first()
+    return conn.execute(_booking_select(conn).where(B.c.id == booking_id)).first()
 
 
-def _booking_select():  # type: ignore[no-untyped-def]
+#: The columns of a booking everyone with a role reads: its public slot.
+_PUBLIC = [c for c in B.c if c.key not in ("purpose", "attendees", "booked_by_id")]
+
+
+def _booking_select(conn: Connection | None = None):  # type: ignore[no-untyped-def]
+    """Bookings with the names a view needs. On PostgreSQL the private details (purpose,
+    attendees, booker) come through ``booking_detail``, which blanks what the signed-in
+    login may not see (the rule of ``booking.permissions.booking_visibility``)."""
+    if conn is not None and guarded(conn):
+        D = BOOKING_DETAIL
+        details = [D.c.purpose, D.c.attendees, D.c.booked_by_id]
+        source = B.join(D, D.c.id == B.c.id)
+    else:
+        details = [B.c.purpose, B.c.attendees, B.c.booked_by_id]
+        source = B
+    booker = details[2]
     return (
         select(
-            B,
+            *_PUBLIC, *details,
             SP.c.code.label("space_code"),
             SP.c.name.label("space_name"),
             SP.c.kind,
@@ -400,10 +416,11 @@ def _booking_select():  # type: ignore[no-untyped-def]
             ORG.c.code.label("org_code"),
             STAFF.c.login.label("booked_by_login"),
         )
+        .select_from(source)
         .join(SP, SP.c.id == B.c.space_id)
         .join(SITE, SITE.c.id == SP.c.site_id)
         .join(ORG, ORG.c.id == B.c.org_id)
-        .outerjoin(STAFF, STAFF.c.id == B.c.booked_by_id)
+        .outerjoin(STAFF, STAFF.c.id == booker)
     )
 
 
@@ -432,7 +449,7 @@ def booking_rows(
         conds.append(B.c.space_id == space_id)
     if statuses:
         conds.append(B.c.status.in_(statuses))
-    q = _booking_select()
+    q = _booking_select(conn)
     if conds:
         q = q.where(and_(*conds))
     q = q.order_by(B.c.start_at, SP.c.code, B.c.id)

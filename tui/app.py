@@ -353,8 +353,7 @@ def make_app(source: str | Cospace, login: str | None = None, clock: Clock | Non
     Raises :class:`CospaceError` (with a message to show) when the store cannot be opened."""
     if isinstance(source, Cospace):
         return CospaceApp(source, poll=poll)
-    cs = Cospace.open(source, login or "unknown", clock) if clock else Cospace.open(
-        source, login or "unknown")
+    cs = Cospace.open(source, login, clock) if clock else Cospace.open(source, login)
     return CospaceApp(cs, poll=poll)
 
 

@@ -138,7 +138,9 @@ class BoardScreen(Screen[None]):
         if booking.series is not None:
             line += f" · ↻ series #{booking.series}"
         if booking.details_visible:
-            line += f" · {booking.attendees} · {booking.purpose or '(no purpose given)'}"
+            purpose = ("(purpose not shown)" if booking.purpose is None
+                       else booking.purpose or "(no purpose given)")
+            line += f" · {booking.attendees} · {purpose}"
             if booking.confidential:
                 line += " · confidential"
         return f"{about}\n{line}"
