@@ -38,9 +38,20 @@ def acting_login(engine: Engine, requested: str | None, *, initialising: bool = 
     )
 
 
+def reads_staff(engine: Engine) -> bool:
+    """Whether the signed-in login may read the staff list (False for a display role, which
+    is no staff member: it sees busy/free only)."""
+    if engine.dialect.name != "postgresql":
+        return True
+    with read_tx(engine) as conn:
+        return security.may_read(conn, "staff")
+
+
 def refusal(exc: BaseException, url: str) -> NotPermitted | None:
     """A plain refusal for a login the store does not let in (no privileges: not staff of
     this deployment), or None for any other failure."""
+    if not url.startswith("postgresql"):
+        return None
     orig = getattr(exc, "orig", None) or exc
     sqlstate = getattr(orig, "sqlstate", None)
     text = str(orig)
@@ -51,8 +62,10 @@ def refusal(exc: BaseException, url: str) -> NotPermitted | None:
         who, where = u.username or "this login", u.database or "this store"
     except Exception:
         who, where = "this login", "this store"
+    detail = text.strip().splitlines()[0] if text.strip() else "permission denied"
     return NotPermitted(
-        f"'{who}' may not use the cospace store '{where}': the database gives it no cospace "
-        f"role here. An administrator adds staff with 'cospace staff add LOGIN --name ... "
-        f"--org ... --role ...' (docs/shared-postgresql.md)."
+        f"The cospace store '{where}' does not let '{who}' do that ({detail}): the database "
+        f"gives that login no cospace role with that right here. An administrator adds staff "
+        f"with 'cospace staff add LOGIN --name ... --org ... --role ...' "
+        f"(docs/shared-postgresql.md)."
     )

@@ -118,6 +118,8 @@ class Cospace:
         self.clock = clock
         self._actor: Actor | None = None
         self._last_sweep: dt.datetime | None = None
+        #: False for a PostgreSQL login that may not read staff (a display): not staff.
+        self._staff_readable = True
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -154,6 +156,7 @@ class Cospace:
                 f"Cannot open the store at {_safe_url(url)}: {_short(exc)}"
             ) from exc
         app = cls(engine, acting, clock)
+        app._staff_readable = identity.reads_staff(engine)
         if check_schema:
             app.sweep_releases()
         return app
@@ -233,6 +236,8 @@ class Cospace:
         return self._actor
 
     def _load_actor(self, conn: Connection) -> Actor:
+        if not self._staff_readable:
+            return Actor(login=self.login)
         row = q.staff_row(conn, self.login)
         if row is None or not row.active:
             return Actor(login=self.login)
@@ -566,7 +571,7 @@ class Cospace:
             hi = day_bounds(end, tz)[1] if end else None
             rows = q.booking_rows(conn, start=lo, end=hi, site_id=site_info.id if site_info
                                   else None, org_id=org_id, space_id=space_id,
-                                  statuses=statuses, limit=limit)
+                                  statuses=statuses, limit=limit, details=actor.known)
             return [self._view(r, actor) for r in rows]
 
     def day_bookings(self, site_code: str, day: dt.date) -> list[BookingView]:

@@ -79,6 +79,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # the last net: a person never sees a traceback
+        from booking.identity import refusal
+
+        refused = refusal(exc, url)  # PostgreSQL refused the signed-in login: exit 1
+        if refused is not None:
+            print(f"cospace: {refused.message}", file=sys.stderr)
+            return refused.exit_code
         print(f"cospace: something went wrong: {exc.__class__.__name__}: {exc}",
               file=sys.stderr)
         return 3

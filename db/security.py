@@ -61,3 +61,9 @@ def is_store_admin(conn: Connection, *, staff: bool = True) -> bool:
         owner += (" OR EXISTS (SELECT 1 FROM staff WHERE login = session_user AND active "
                   "AND role = 'admin')")
     return bool(conn.execute(text(f"SELECT {owner}")).scalar())
+
+
+def may_read(conn: Connection, table: str) -> bool:
+    """Whether the signed-in login may SELECT from ``table`` (PostgreSQL)."""
+    return bool(conn.execute(text("SELECT has_table_privilege(:t, 'SELECT')"),
+                             {"t": table}).scalar())

@@ -310,7 +310,7 @@ WHERE a.adm OR me.role = 'estates' OR au.actor = session_user
         f"GRANT INSERT ON series TO {bookers}",
         f"GRANT UPDATE ({', '.join(SERIES_CHANGE)}) ON series TO {fd}, {adv}",
         f"GRANT SELECT, UPDATE, DELETE ON series TO {adm}",
-        f"GRANT SELECT (id) ON audit TO {staff_groups}",
+        f"GRANT SELECT (id) ON audit TO {staff_groups}, {disp}",  # the change counter
         f"GRANT INSERT ON audit TO {staff_groups}",
         f"GRANT SELECT ON audit TO {adm}",
         f"GRANT SELECT ON booking_detail, audit_visible TO {staff_groups}",
