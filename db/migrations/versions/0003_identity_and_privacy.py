@@ -314,7 +314,7 @@ WHERE a.adm OR me.role = 'estates' OR au.actor = session_user
         f"GRANT INSERT ON audit TO {staff_groups}",
         f"GRANT SELECT ON audit TO {adm}",
         f"GRANT SELECT ON booking_detail, audit_visible TO {staff_groups}",
-        f"GRANT INSERT ON unmet_demand TO {staff_groups}",
+        f"GRANT INSERT, SELECT (id) ON unmet_demand TO {staff_groups}",  # INSERT ... RETURNING
         f"GRANT SELECT ({', '.join(UNMET_PUBLIC)}) ON unmet_demand TO {reporters}",
         f"GRANT SELECT ON unmet_demand TO {adm}",
         f"GRANT SELECT ON {', '.join(USAGE)} TO {staff_groups}",
