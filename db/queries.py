@@ -415,15 +415,15 @@ def _booking_select(conn: Connection | None = None,  # type: ignore[no-untyped-d
         )
     if conn is not None and guarded(conn):
         D = BOOKING_DETAIL
-        details = [D.c.purpose, D.c.attendees, D.c.booked_by_id]
+        private: list[Any] = [D.c.purpose, D.c.attendees, D.c.booked_by_id]
         source = B.join(D, D.c.id == B.c.id)
     else:
-        details = [B.c.purpose, B.c.attendees, B.c.booked_by_id]
+        private = [B.c.purpose, B.c.attendees, B.c.booked_by_id]
         source = B
-    booker = details[2]
+    booker = private[2]
     return (
         select(
-            *_PUBLIC, *details,
+            *_PUBLIC, *private,
             SP.c.code.label("space_code"),
             SP.c.name.label("space_name"),
             SP.c.kind,

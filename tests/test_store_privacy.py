@@ -502,3 +502,51 @@ def test_the_demo_logins_sign_in_as_themselves(pg_url, capsys, monkeypatch):
     assert all(r["purpose"] is None for r in rows if r["org"] != "NCS")
     assert any(r["purpose"] for r in rows if r["org"] == "NCS" and not r["confidential"])
     assert main(["--db", _url_as(pg_url, "ncs.adviser"), "--as", "frontdesk", "list"]) == 1
+
+
+@pytest.mark.postgres
+def test_the_documented_least_privilege_set_up_works(pg_server_url, capsys, monkeypatch):
+    """docs/shared-postgresql.md from scratch: an owner with CREATEROLE but no superuser
+    right owns the database and runs init; staff it adds sign in as themselves and get
+    exactly their rights; the owner is bound by the append-only audit too."""
+    monkeypatch.setenv("COSPACE_NOW", NOW.isoformat())
+    base = make_url(pg_server_url)
+    name = f"cospace_t_lp_{uuid.uuid4().hex[:8]}"
+    owner = f"{name}_owner"
+    su = create_engine(base.set(database="postgres").render_as_string(hide_password=False),
+                       isolation_level="AUTOCOMMIT")
+    with su.connect() as conn:
+        conn.execute(text(f'CREATE ROLE "{owner}" LOGIN CREATEROLE'))
+        conn.execute(text(f'CREATE DATABASE "{name}" OWNER "{owner}"'))
+        conn.execute(text(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC'))
+    url = base.set(database=name, username=owner).render_as_string(hide_password=False)
+    adviser = f"ncs.{name[-8:]}"
+    try:
+        assert main(["--db", url, "init"]) == 0
+        assert owner in capsys.readouterr().out  # the owner is the administrator
+        for args in (["org", "add", "JCP", "--name", "Jobcentre", "--host"],
+                     ["org", "add", "NCS", "--name", "Careers"],
+                     ["site", "add", "NGT", "--name", "Northgate"],
+                     ["space", "add", "IR1", "--site", "NGT", "--kind", "interview",
+                      "--capacity", "2"],
+                     ["staff", "add", adviser, "--name", "Priya", "--org", "NCS",
+                      "--role", "adviser"]):
+            assert main(["--db", url, *args]) == 0, args
+        me = make_url(url).set(username=adviser).render_as_string(hide_password=False)
+        assert main(["--db", me, "book", "IR1", f"{DAY} 09:00", "10:00", "--purpose",
+                     "plan"]) == 0
+        assert main(["--db", me, "staff", "add", "x", "--name", "x", "--org", "NCS",
+                     "--role", "admin"]) == 1
+        with pytest.raises(DBAPIError), create_engine(url).begin() as conn:
+            conn.execute(text("DELETE FROM audit"))
+        capsys.readouterr()
+    finally:
+        with su.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            for suffix in ("frontdesk", "adviser", "estates", "admin", "display"):
+                conn.execute(text(f'DROP ROLE IF EXISTS "{name}_{suffix}"'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{adviser}"'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{owner}"'))
+        su.dispose()

@@ -357,7 +357,7 @@ def make_app(source: str | Cospace, login: str | None = None, clock: Clock | Non
     return CospaceApp(cs, poll=poll)
 
 
-def run(url: str, login: str) -> int:
+def run(url: str, login: str | None) -> int:
     """Open the app on ``url`` as ``login``; a store that cannot be opened is a message."""
     try:
         app = make_app(url, login)
