@@ -157,9 +157,9 @@ def booking_visibility(actor: Actor, *, org_id: int, confidential: bool,
     - Estates staff see organisation, space, time and status, never details.
     - The booking's own organisation sees attendees, who booked and the purpose.
     - The front desk sees attendees and who booked of every booking (to direct a customer),
-      never another organisation's purpose.
-    - A confidential booking's purpose is for the person who booked it only; its attendees
-      and booker for them and the front desk.
+      never another organisation's purpose (not even one it typed in for them).
+    - A confidential booking's purpose is for the person who booked it only (when they are
+      of its organisation); its attendees and booker for them and the front desk.
     """
     if not actor.known:
         return NOTHING
@@ -168,7 +168,7 @@ def booking_visibility(actor: Actor, *, org_id: int, confidential: bool,
     same_org = actor.org_id is not None and actor.org_id == org_id
     booker = actor.staff_id is not None and actor.staff_id == booked_by_id
     people = booker or actor.role == "front-desk" or (same_org and not confidential)
-    purpose = booker or (same_org and not confidential)
+    purpose = same_org and (booker if confidential else True)
     return Seen(org=True, people=people, purpose=purpose)
 
 

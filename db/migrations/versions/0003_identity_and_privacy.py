@@ -250,8 +250,8 @@ CROSS JOIN (SELECT cospace_is_admin() AS adm) a"""
     people = ("(a.adm OR COALESCE(me.role <> 'estates' AND (me.id = b.booked_by_id "
               "OR me.role = 'front-desk' OR (me.org_id = b.org_id AND NOT b.confidential)), "
               "false))")
-    purpose = ("(a.adm OR COALESCE(me.role <> 'estates' AND (me.id = b.booked_by_id "
-               "OR (me.org_id = b.org_id AND NOT b.confidential)), false))")
+    purpose = ("(a.adm OR COALESCE(me.role <> 'estates' AND me.org_id = b.org_id "
+               "AND (NOT b.confidential OR me.id = b.booked_by_id), false))")
     ddl += [
         f"""CREATE VIEW booking_detail WITH (security_barrier) AS
 SELECT b.id,
