@@ -40,17 +40,34 @@ class AuditEntry:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     reason: str
+    #: On PostgreSQL, the database login that made the change when it is not ``actor``
+    #: (an administrator acting as someone else with ``--as``).
+    signed_in_as: str | None = None
+
+    @property
+    def who(self) -> str:
+        """``admin acting as frontdesk`` when an administrator acted as someone else."""
+        if self.signed_in_as:
+            return f"{self.signed_in_as} acting as {self.actor}"
+        return self.actor
 
     def to_json(self, tz: str = DEFAULT_TZ) -> dict[str, Any]:
         return {"id": self.id, "at": iso_local(self.at, tz), "actor": self.actor,
+                "signed_in_as": self.signed_in_as,
                 "action": self.action, "entity": self.entity, "entity_id": self.entity_id,
                 "before": self.before, "after": self.after, "reason": self.reason}
 
 
-def _redact(values: dict[str, Any] | None) -> dict[str, Any] | None:
+#: Keys of a booking's audit values that say who is involved, and why it was booked.
+PEOPLE_KEYS = frozenset({"attendees", "booked_by_id", "booked_by"})
+PURPOSE_KEYS = PRIVATE_KEYS - PEOPLE_KEYS
+
+
+def _redact(values: dict[str, Any] | None, keys: frozenset[str] = PRIVATE_KEYS
+            ) -> dict[str, Any] | None:
     if values is None:
         return None
-    return {k: (None if k in PRIVATE_KEYS else v) for k, v in values.items()}
+    return {k: (None if k in keys else v) for k, v in values.items()}
 
 
 def _load(text: str | None) -> dict[str, Any] | None:
@@ -58,19 +75,34 @@ def _load(text: str | None) -> dict[str, Any] | None:
 
 
 def entry_for(row: Any, viewer: Actor) -> AuditEntry:
-    """One record as ``viewer`` may read it."""
+    """One record as ``viewer`` may read it: a booking's values under the same rule as the
+    board (:func:`booking.permissions.booking_visibility`); the reason given with a booking
+    (free text, e.g. an override's) only to those who may read its purpose and to
+    administrators."""
     before, after, actor = _load(row.before), _load(row.after), row.actor
+    reason = row.reason
     if row.entity == "booking" and row.booking_org_id is not None:
-        visible = permissions.may_see_details(
+        seen = permissions.booking_visibility(
             viewer, org_id=row.booking_org_id, confidential=bool(row.booking_confidential),
             booked_by_id=row.booking_booked_by_id,
         )
-        if not visible:
-            before, after = _redact(before), _redact(after)
+        hidden = (frozenset() if seen.people else PEOPLE_KEYS) | (
+            frozenset() if seen.purpose else PURPOSE_KEYS)
+        if hidden:
+            before, after = _redact(before, hidden), _redact(after, hidden)
+        if (not seen.purpose and viewer.role != "admin" and reason
+                and row.action in ("create", "override", "update")
+                and not reason.startswith("series #")):
+            reason = "(reason not shown)"
+        if not seen.people:
             if actor != viewer.login and not permissions.may_admin_action(viewer, "audit-all"):
                 actor = f"{row.actor_org_code} staff" if row.actor_org_code else "staff"
+    signed_in = getattr(row, "db_login", None)
+    if signed_in and signed_in == row.actor:
+        signed_in = None
     return AuditEntry(id=row.id, at=row.at, actor=actor, action=row.action, entity=row.entity,
-                      entity_id=row.entity_id, before=before, after=after, reason=row.reason)
+                      entity_id=row.entity_id, before=before, after=after, reason=reason,
+                      signed_in_as=signed_in)
 
 
 def trail(app: Any, *, booking: int | None = None, start: str | dt.date | None = None,

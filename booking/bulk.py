@@ -68,8 +68,11 @@ def find_cancellable(app: Any, *, org: str | None = None, staff: str | None = No
     """What ``cancel --org/--staff --from --to`` would cancel (the dry run)."""
     with read_tx(app.engine) as conn:
         actor = app._load_actor(conn)
-        return [app._view(r, actor) for r in _select(app, conn, org=org, staff=staff,
-                                                      first=first, last=last)]
+        permissions.require_known(actor)
+        rows = _select(app, conn, org=org, staff=staff, first=first, last=last)
+        for r in rows:  # the dry run shows only what the real run would be allowed to do
+            permissions.require_booking_action(actor, "cancel", r.org_id, r.org_code)
+        return [app._view(r, actor) for r in rows]
 
 
 def _cancel_rows(app: Any, conn: Connection, rows: Sequence[Row], missing: Sequence[int],
@@ -108,7 +111,7 @@ def _rows_by_id(conn: Connection, ids: Sequence[int]) -> list[Row]:
     for chunk in range(0, len(ids), 500):
         part = list(ids[chunk:chunk + 500])
         found.update((r.id, r) for r in conn.execute(
-            q._booking_select().where(B.c.id.in_(part))))
+            q._booking_select(conn).where(B.c.id.in_(part))))
     return [found[i] for i in ids if i in found]
 
 

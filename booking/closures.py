@@ -132,6 +132,7 @@ def closed_days(app: Any, site_code: str, first: dt.date | None = None,
     """Closures and bank holidays at a site from ``first`` (default today) to ``last``
     (default a year on), in date order."""
     with read_tx(app.engine) as conn:
+        permissions.require_known(app._load_actor(conn))
         site = app._site(conn, code=site_code)
     first = first or to_local(app.now(), site.tz).date()
     last = last or first + dt.timedelta(days=365)

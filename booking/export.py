@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
+from booking import permissions
 from booking.errors import InvalidInput
 from booking.limits import csv_cell, csv_writer
 from booking.models import BookingView
@@ -25,6 +26,7 @@ MAX_DAYS = 400
 
 def booking_rows(app: Any, site: str, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
     """One dict per booking at ``site`` from ``first`` to ``last`` (local dates, inclusive)."""
+    permissions.require_known(app.actor)
     if last < first:
         raise InvalidInput("--to is before --from.")
     if (last - first).days + 1 > MAX_DAYS:

@@ -17,6 +17,8 @@ A login that is not a known, active staff member may only look at the board (bus
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from booking.errors import NotPermitted
 from booking.models import Actor
 
@@ -138,13 +140,45 @@ def may_see_org(actor: Actor) -> bool:
     return actor.known
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What one person may see of one booking, field by field (the one privacy rule)."""
+
+    org: bool  # which organisation holds it, its confidential flag and its series
+    people: bool  # attendees and who booked it (the adviser's name)
+    purpose: bool  # why it was booked (and a reason given with it, e.g. an override)
+
+
+NOTHING = Seen(org=False, people=False, purpose=False)
+
+
+def booking_visibility(actor: Actor, *, org_id: int, confidential: bool,
+                       booked_by_id: int | None) -> Seen:
+    """The privacy rule, in one place (mirrored in SQL by ``db/security.py`` for
+    PostgreSQL, so ``psql`` shows no more than cospace does).
+
+    - A login that is not active staff sees busy/free only: not even the organisation.
+    - Estates staff see organisation, space, time and status, never details.
+    - The booking's own organisation sees attendees, who booked and the purpose.
+    - The front desk sees attendees and who booked of every booking (to direct a customer),
+      never another organisation's purpose (not even one it typed in for them).
+    - A confidential booking's purpose is for the person who booked it only (when they are
+      of its organisation); its attendees and booker for them and the front desk.
+    """
+    if not actor.known:
+        return NOTHING
+    if actor.role == "estates":
+        return Seen(org=True, people=False, purpose=False)
+    same_org = actor.org_id is not None and actor.org_id == org_id
+    booker = actor.staff_id is not None and actor.staff_id == booked_by_id
+    people = booker or actor.role == "front-desk" or (same_org and not confidential)
+    purpose = same_org and (booker if confidential else True)
+    return Seen(org=True, people=people, purpose=purpose)
+
+
 def may_see_details(actor: Actor, *, org_id: int, confidential: bool,
                     booked_by_id: int | None) -> bool:
-    """Purpose, attendees and who booked are for the booking's own organisation only; a
-    confidential booking's are for the person who booked it and front-desk staff. Estates
-    staff see organisation, space and time only, whichever organisation they belong to."""
-    if not actor.known or actor.role == "estates":
-        return False
-    if confidential:
-        return actor.staff_id == booked_by_id or actor.role == "front-desk"
-    return actor.org_id == org_id
+    """Whether ``actor`` sees a booking's attendees and booker (see
+    :func:`booking_visibility`)."""
+    return booking_visibility(actor, org_id=org_id, confidential=confidential,
+                              booked_by_id=booked_by_id).people

@@ -191,6 +191,7 @@ def parse_repeat(freq: str, *, every: int = 1, on: str | None = None, until: str
 def _context(app: Cospace, conn: Connection, space_code: str,
              org: str | None) -> tuple[Actor, SpaceInfo, SiteInfo, OrgInfo]:
     actor = app._load_actor(conn)
+    permissions.require_known(actor)
     space = app._space(conn, space_code)
     site = app._site(conn, id=space.site_id)
     org_ = app._org(conn, org)
@@ -397,17 +398,18 @@ def book_series(
                             reason=f"series #{series_id}")
                        for i, r in zip(ids, rows, strict=True)]
             sq.add_audits(conn, audits)
-            visible = permissions.may_see_details(
+            seen = permissions.booking_visibility(
                 actor, org_id=org_.id, confidential=confidential, booked_by_id=actor.staff_id)
             views = [
                 BookingView(
                     id=i, space=space.code, space_name=space.name or space.code,
                     site=space.site_code, kind=space.kind, org=org_.code, start=o.start,
                     end=o.end, tz=site.tz, status="confirmed",
-                    attendees=attendees if visible else None,
-                    purpose=(purpose or "") if visible else None, confidential=confidential,
-                    series=series_id, booked_by=actor.login if visible else None,
-                    details_visible=visible,
+                    attendees=attendees if seen.people else None,
+                    purpose=(purpose or "") if seen.purpose else None,
+                    confidential=confidential, series=series_id,
+                    booked_by=actor.login if seen.people else None,
+                    details_visible=seen.people,
                 )
                 for i, o in zip(ids, plan.free, strict=True)
             ]

@@ -139,12 +139,20 @@ class Cospace:
         self._last_sweep: dt.datetime | None = None
         #: After :meth:`init`: "created", "upgraded" or "current" (nothing changed).
         self.init_outcome: str | None = None
+        #: False for a PostgreSQL login that may not read staff (a display): not staff.
+        self._staff_readable = True
 
     # ----------------------------------------------------------------- opening
     @classmethod
-    def open(cls, url: str, login: str, clock: Clock = system_clock,
+    def open(cls, url: str, login: str | None, clock: Clock = system_clock,
              *, check_schema: bool = True) -> Cospace:
-        """Open an existing store; a store that is missing or out of date says what to run."""
+        """Open an existing store; a store that is missing or out of date says what to run.
+
+        ``login`` is who asks to act (``--as``/``COSPACE_USER``; None if nobody said). On
+        PostgreSQL the acting person is the database login itself, and only a cospace
+        administrator may act as someone else (:func:`booking.identity.acting_login`)."""
+        from booking import identity
+
         try:
             engine = make_engine(url, create=False)  # reading creates nothing
             if check_schema:
@@ -158,28 +166,41 @@ class Cospace:
                     raise StoreUnavailable(
                         f"The store at {_safe_url(url)} needs upgrading: run 'cospace init'."
                     )
+            acting = identity.acting_login(engine, login)
         except StoreUnavailable as exc:
             if "no cospace store there" in exc.message:
                 raise StoreUnavailable(
                     f"There is no cospace store at {_safe_url(url)} yet: "
                     "run 'cospace init' (or 'cospace init --demo') first.") from None
             raise
+        except CospaceError:
+            raise
         except Exception as exc:  # a bad URL, a server that does not answer, a locked file
+            refused = identity.refusal(exc, url)
+            if refused is not None:
+                raise refused from exc
             raise StoreUnavailable(
                 f"Cannot open the store at {_safe_url(url)}: {_short(exc, url)}"
             ) from exc
-        app = cls(engine, login, clock)
+        app = cls(engine, acting, clock)
+        app._staff_readable = identity.reads_staff(engine)
         if check_schema:
             app.sweep_releases()
         return app
 
     @classmethod
-    def init(cls, url: str, login: str, clock: Clock = system_clock) -> tuple[Cospace, bool]:
-        """Create or upgrade the store, keeping its data. On a new store ``login`` becomes an
-        administrator. Returns the app and whether the store was new."""
+    def init(cls, url: str, login: str | None,
+             clock: Clock = system_clock) -> tuple[Cospace, bool]:
+        """Create or upgrade the store, keeping its data. On a new store the acting login
+        becomes an administrator (on PostgreSQL the database login, the deployment owner,
+        unless it names another with ``login``). Returns the app and whether the store was
+        new."""
+        from booking import identity
+
         try:
             engine = make_engine(url)
             rev = current_revision(engine)
+            login = identity.acting_login(engine, login, initialising=rev is None)
             was_new = rev is None
             outdated = not was_new and rev != head_revision()
             if outdated:
@@ -189,6 +210,9 @@ class Cospace:
         except CospaceError:
             raise
         except Exception as exc:
+            refused = identity.refusal(exc, url)
+            if refused is not None:
+                raise refused from exc
             raise StoreUnavailable(
                 f"Cannot create the store at {_safe_url(url)}: {_short(exc, url)}"
             ) from exc
@@ -241,6 +265,8 @@ class Cospace:
         return self._actor
 
     def _load_actor(self, conn: Connection) -> Actor:
+        if not self._staff_readable:
+            return Actor(login=self.login)
         row = q.staff_row(conn, self.login)
         if row is None or not row.active:
             return Actor(login=self.login)
@@ -526,7 +552,7 @@ class Cospace:
             hi = day_bounds(end, tz)[1] if end else None
             rows = q.booking_rows(conn, start=lo, end=hi, site_id=site_info.id if site_info
                                   else None, org_id=org_id, space_id=space_id,
-                                  statuses=statuses, limit=limit)
+                                  statuses=statuses, limit=limit, details=actor.known)
             return [self._view(r, actor) for r in rows]
 
     def day_bookings(self, site_code: str, day: dt.date) -> list[BookingView]:
@@ -534,21 +560,7 @@ class Cospace:
         return self.list_bookings(site=site_code, start=day, end=day)
 
     def _view(self, row: Row, actor: Actor) -> BookingView:
-        visible = permissions.may_see_details(
-            actor, org_id=row.org_id, confidential=bool(row.confidential),
-            booked_by_id=row.booked_by_id,
-        )
-        return BookingView(
-            id=row.id, space=row.space_code, space_name=row.space_name or row.space_code,
-            site=row.site_code, kind=row.kind,
-            org=row.org_code if permissions.may_see_org(actor) else "", start=row.start_at,
-            end=row.end_at, tz=row.tz, status=row.status,
-            attendees=row.attendees if visible else None,
-            purpose=row.purpose if visible else None,
-            confidential=bool(row.confidential), series=row.series_id,
-            booked_by=row.booked_by_login if visible else None, details_visible=visible,
-            moved_from=getattr(row, "moved_from", None),
-        )
+        return view_of(row, actor)
 
     # ----------------------------------------------------------------- search
     def find_free(
@@ -779,6 +791,25 @@ class Cospace:
                         Booking.__table__.c.status.in_(("confirmed", "checked_in")))
                 ).scalar() or 0),
             }
+
+
+def view_of(row: Any, actor: Actor) -> BookingView:
+    """A booking row (as ``db.queries.booking_row`` reads it) as ``actor`` may see it:
+    :func:`booking.permissions.booking_visibility` decides each field."""
+    seen = permissions.booking_visibility(
+        actor, org_id=row.org_id, confidential=bool(row.confidential),
+        booked_by_id=row.booked_by_id)
+    return BookingView(
+        id=row.id, space=row.space_code, space_name=row.space_name or row.space_code,
+        site=row.site_code, kind=row.kind, org=row.org_code if seen.org else "",
+        start=row.start_at, end=row.end_at, tz=row.tz, status=row.status,
+        attendees=row.attendees if seen.people else None,
+        purpose=row.purpose if seen.purpose else None,
+        confidential=bool(row.confidential) if seen.org else False,
+        series=row.series_id if seen.org else None,
+        booked_by=row.booked_by_login if seen.people else None, details_visible=seen.people,
+        moved_from=getattr(row, "moved_from", None) if seen.org else None,
+    )
 
 
 def clash_message(space: SpaceInfo, tz: str, holders: Sequence[Row]) -> str:

@@ -25,12 +25,18 @@ def resolve_db_url(flag: str | None = None) -> str:
     return url
 
 
+def requested_login(flag: str | None = None) -> str | None:
+    """``--as``, then ``COSPACE_USER``; None when neither says (then the store decides: the
+    database login on PostgreSQL, the operating-system login on SQLite)."""
+    return flag or os.environ.get(USER_ENV) or None
+
+
 def resolve_login(flag: str | None = None) -> str:
     """``--as``, then ``COSPACE_USER``, then the operating-system login."""
-    if flag:
-        return flag
-    if os.environ.get(USER_ENV):
-        return os.environ[USER_ENV]
+    return requested_login(flag) or os_login()
+
+
+def os_login() -> str:
     try:
         return getpass.getuser()
     except Exception:

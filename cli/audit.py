@@ -40,7 +40,7 @@ def cmd_audit(args: argparse.Namespace, url: str, login: str) -> int:
         return 0
     for e in entries:
         what = f"{e.entity} #{e.entity_id}" if e.entity_id is not None else e.entity
-        line = (f"{to_local(e.at, audit.DEFAULT_TZ).format('YYYY-MM-DD HH:mm')}  {e.actor:<12} "
+        line = (f"{to_local(e.at, audit.DEFAULT_TZ).format('YYYY-MM-DD HH:mm')}  {e.who:<12} "
                 f"{e.action:<10} {what}")
         if e.reason:
             line += f"  reason: {e.reason}"

@@ -144,9 +144,9 @@ def cmd_init(args: argparse.Namespace, url: str, login: str) -> int:
     where = _safe_url(url)
     outcome = getattr(app, "init_outcome", "created" if was_new else "upgraded")
     if outcome == "created":
-        print(f"Created the store at {where}; {login} is its administrator.")
+        print(f"Created the store at {where}; {app.login} is its administrator.")
     elif outcome == "upgraded":
-        print(f"Upgraded the store at {where}, keeping its data; {login} can carry on.")
+        print(f"Upgraded the store at {where}, keeping its data; {app.login} can carry on.")
     else:
         print(f"The store at {where} is up to date; nothing changed.")
     if args.demo:
@@ -315,8 +315,9 @@ def cmd_list(args: argparse.Namespace, url: str, login: str) -> int:
     views = app.list_bookings(site=args.site, org=args.org, space=args.space,
                               start=start, end=end)
     if not app.actor.known:
-        print(f"cospace: showing busy/free only: '{login}' is not a cospace user; ask an "
-              f"administrator to add you (cospace staff add {login} ...).", file=sys.stderr)
+        print(f"cospace: showing busy/free only: '{app.login}' is not a cospace user; ask an "
+              f"administrator to add you (cospace staff add {app.login} ...).",
+              file=sys.stderr)
     if args.json:
         _print_json([v.to_json() for v in views])
         return 0

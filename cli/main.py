@@ -65,6 +65,16 @@ Exit codes: 0 done, 1 refused (a rule, a clash, a permission), 2 input not under
 found. Full reference: docs/cli.md."""
 
 
+TRUST_NOTE = """\
+Who you are:
+  A SQLite store is one trust domain: anyone who can open the file can read every
+  booking in it, and --as (or COSPACE_USER) simply says who is acting. Use it for one
+  team or a demo. Several organisations sharing a store need PostgreSQL, where each
+  person signs in to the database as themselves, the database login is the acting
+  staff member, and the store itself enforces who sees and changes what
+  (--as there is for administrators only). See docs/shared-postgresql.md."""
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
@@ -123,12 +133,13 @@ def build_parser(modules: Iterable[str | ModuleType] | None = None) -> argparse.
     common.add_argument("--db", default=argparse.SUPPRESS, metavar="URL",
                         help="the store: a SQLAlchemy URL or a SQLite file path (env COSPACE_DB)")
     common.add_argument("--as", dest="login", default=argparse.SUPPRESS, metavar="LOGIN",
-                        help="acting staff login (env COSPACE_USER; default your OS login)")
+                        help="acting staff login (env COSPACE_USER); SQLite only, or an "
+                             "administrator on PostgreSQL")
     parser = Parser(
         prog="cospace",
         description="Room and desk booking for shared jobcentres. "
                     "With no command, opens the terminal app.",
-        epilog=ENVIRONMENT.format(default=default_db_path()),
+        epilog=ENVIRONMENT.format(default=default_db_path()) + "\n\n" + TRUST_NOTE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
@@ -217,12 +228,12 @@ def _main(argv: list[str], out: SafeStream, err: SafeStream, real_out: Any,
         return int(exc.code or 0) if isinstance(exc.code, int | None) else 2
     from booking.errors import CospaceError
     from booking.service import pinned_now
-    from booking.settings import resolve_db_url, resolve_login
+    from booking.settings import requested_login, resolve_db_url
     from db.engine import translate_error
 
     url = resolve_db_url(getattr(args, "db", None))
     out.urls = err.urls = (url,)
-    login = resolve_login(getattr(args, "login", None))
+    login = requested_login(getattr(args, "login", None))
     try:
         pinned = os.environ.get("COSPACE_NOW")
         if pinned:
@@ -246,6 +257,12 @@ def _main(argv: list[str], out: SafeStream, err: SafeStream, real_out: Any,
               file=sys.stderr)
         return 2
     except Exception as exc:  # the last net: a person never sees a traceback
+        from booking.identity import refusal
+
+        refused = refusal(exc, url)  # PostgreSQL refused the signed-in login: exit 1
+        if refused is not None:
+            print(f"cospace: {refused.message}", file=sys.stderr)
+            return refused.exit_code
         plain = translate_error(exc)
         if plain is not None:
             print(f"cospace: {plain.message}", file=sys.stderr)

@@ -32,11 +32,20 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def _prepare_sqlite_file(path: Path) -> None:
-    """Create the directory and an empty database file readable only by its owner (0600)."""
+    """Create the directory and an empty database file readable only by its owner (0600);
+    an existing store (and its ``-wal``/``-shm`` files) readable by others is tightened to
+    0600: a SQLite store is one trust domain, whoever can read the file reads every booking."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
+        return
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if p.exists() and p.stat().st_mode & 0o077:
+                p.chmod(0o600)
+        except OSError:  # not ours to change (another user's file we may only read)
+            pass
 
 
 def make_engine(url: str, *, echo: bool = False, create: bool = True) -> Engine:

@@ -23,11 +23,13 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    null,
     select,
     update,
 )
 from sqlalchemy.exc import DBAPIError
 
+from db.security import BOOKING_DETAIL, guarded
 from db.tables import (
     ACTIVE_STATUSES,
     Allocation,
@@ -385,13 +387,43 @@ def update_booking(conn: Connection, booking_id: int, values: dict[str, Any]) ->
 
 
 def booking_row(conn: Connection, booking_id: int) -> Row | None:
-    return conn.execute(_booking_select().where(B.c.id == booking_id)).first()
+    return conn.execute(_booking_select(conn).where(B.c.id == booking_id)).first()
 
 
-def _booking_select():  # type: ignore[no-untyped-def]
+#: The columns of a booking every staff role reads: its public slot.
+_PUBLIC = [c for c in B.c if c.key not in ("purpose", "attendees", "booked_by_id")]
+#: The columns a busy/free board needs (all that a display role may read).
+_SLOT = ("id", "space_id", "org_id", "start_at", "end_at", "status", "confidential")
+
+
+def _booking_select(conn: Connection | None = None,  # type: ignore[no-untyped-def]
+                    details: bool = True):
+    """Bookings with the names a view needs. On PostgreSQL the private details (purpose,
+    attendees, booker) come through ``booking_detail``, which blanks what the signed-in
+    login may not see (the rule of ``booking.permissions.booking_visibility``); without
+    ``details`` (a login that is not staff: busy/free only) they are not read at all."""
+    if not details:  # the columns a display role reads, and nothing else
+        blank = [null().label(k) for k in ("series_id", "created_at", "updated_at", "purpose",
+                                           "attendees", "booked_by_id")]
+        return (
+            select(*[B.c[k] for k in _SLOT], *blank, SP.c.code.label("space_code"),
+                   SP.c.name.label("space_name"), SP.c.kind, SITE.c.code.label("site_code"),
+                   SITE.c.tz, ORG.c.code.label("org_code"), null().label("booked_by_login"))
+            .join(SP, SP.c.id == B.c.space_id)
+            .join(SITE, SITE.c.id == SP.c.site_id)
+            .join(ORG, ORG.c.id == B.c.org_id)
+        )
+    if conn is not None and guarded(conn):
+        D = BOOKING_DETAIL
+        private: list[Any] = [D.c.purpose, D.c.attendees, D.c.booked_by_id]
+        source = B.join(D, D.c.id == B.c.id)
+    else:
+        private = [B.c.purpose, B.c.attendees, B.c.booked_by_id]
+        source = B
+    booker = private[2]
     return (
         select(
-            B,
+            *_PUBLIC, *private,
             SP.c.code.label("space_code"),
             SP.c.name.label("space_name"),
             SP.c.kind,
@@ -400,10 +432,11 @@ def _booking_select():  # type: ignore[no-untyped-def]
             ORG.c.code.label("org_code"),
             STAFF.c.login.label("booked_by_login"),
         )
+        .select_from(source)
         .join(SP, SP.c.id == B.c.space_id)
         .join(SITE, SITE.c.id == SP.c.site_id)
         .join(ORG, ORG.c.id == B.c.org_id)
-        .outerjoin(STAFF, STAFF.c.id == B.c.booked_by_id)
+        .outerjoin(STAFF, STAFF.c.id == booker)
     )
 
 
@@ -417,8 +450,10 @@ def booking_rows(
     space_id: int | None = None,
     statuses: Sequence[str] | None = None,
     limit: int | None = None,
+    details: bool = True,
 ) -> Sequence[Row]:
-    """Bookings overlapping ``[start, end)`` (either bound optional), in time order."""
+    """Bookings overlapping ``[start, end)`` (either bound optional), in time order
+    (``details``: see :func:`_booking_select`)."""
     conds = []
     if start is not None:
         conds.append(B.c.end_at > start)
@@ -432,7 +467,7 @@ def booking_rows(
         conds.append(B.c.space_id == space_id)
     if statuses:
         conds.append(B.c.status.in_(statuses))
-    q = _booking_select()
+    q = _booking_select(conn, details)
     if conds:
         q = q.where(and_(*conds))
     q = q.order_by(B.c.start_at, SP.c.code, B.c.id)

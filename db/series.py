@@ -92,14 +92,18 @@ def insert_series(conn: Connection, values: dict[str, Any]) -> int:
     return int(pk[0])
 
 
+#: A series as everyone with a role reads it (who booked it is a private detail).
+_SERIES = [c for c in S.c if c.key != "booked_by_id"]
+
+
 def series_row(conn: Connection, series_id: int) -> Row | None:
-    return conn.execute(select(S).where(S.c.id == series_id)).first()
+    return conn.execute(select(*_SERIES).where(S.c.id == series_id)).first()
 
 
 def series_rows(conn: Connection, ids: Sequence[int]) -> Sequence[Row]:
     if not ids:
         return []
-    return conn.execute(select(S).where(S.c.id.in_(list(ids))).order_by(S.c.id)).all()
+    return conn.execute(select(*_SERIES).where(S.c.id.in_(list(ids))).order_by(S.c.id)).all()
 
 
 def update_series(conn: Connection, series_id: int, values: dict[str, Any]) -> None:
@@ -153,7 +157,7 @@ def series_bookings(conn: Connection, series_ids: Sequence[int]) -> Sequence[Row
                    .scalars())
     if not ids:
         return []
-    rows = conn.execute(_booking_select().where(B.c.id.in_(ids))).all()
+    rows = conn.execute(_booking_select(conn).where(B.c.id.in_(ids))).all()
     return sorted(rows, key=lambda r: (r.start_at, r.id))
 
 

@@ -245,6 +245,10 @@ class Audit(SQLModel, table=True):
     before: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     after: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     reason: str = Field(default="", sa_column=Column(String(500), nullable=False, default=""))
+    #: PostgreSQL: the database login that wrote the record (a trigger sets it from
+    #: ``session_user``; nothing else can), so an administrator acting as someone else is
+    #: recorded as both. NULL on SQLite, one trust domain.
+    db_login: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
 
 
 class UnmetDemand(SQLModel, table=True):

@@ -68,7 +68,24 @@ def pg_server_url() -> Iterator[str]:
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"))
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            drop_test_roles(conn, name)
         admin.dispose()
+
+
+def drop_test_roles(conn, database: str) -> None:  # type: ignore[no-untyped-def]
+    """Drop the cluster-wide roles a test database left: its group roles (``<db>_*``) and the
+    login roles cospace created for staff of test databases that are no longer a member of
+    any group (another test database still using one keeps it)."""
+    for suffix in ("frontdesk", "adviser", "estates", "admin", "display"):
+        conn.execute(text(f'DROP ROLE IF EXISTS "{database}_{suffix}"'))
+    rows = conn.execute(text(
+        "SELECT r.rolname FROM pg_roles r JOIN pg_shdescription d ON d.objoid = r.oid "
+        "AND d.classoid = 'pg_authid'::regclass "
+        "WHERE d.description LIKE 'cospace login created for database cospace_t_%' "
+        "AND NOT r.rolsuper AND NOT EXISTS (SELECT 1 FROM pg_auth_members m "
+        "WHERE m.member = r.oid)")).scalars().all()
+    for role in rows:
+        conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
 
 
 def reset_pg(url: str) -> None:

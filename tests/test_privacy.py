@@ -1,5 +1,6 @@
-"""Purpose, attendees and who booked are for the booking's own organisation (confidential ones
-for the booker and the front desk); everyone else sees organisation, space, time and status.
+"""A purpose is for the booking's own organisation (a confidential one for its booker only);
+attendees and who booked for the organisation and the front desk; everyone else sees
+organisation, space, time and status.
 Checked over ``list --json``, the board's day view and the audit trail."""
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ SECRETS = {
 #: login -> the secrets it may read
 MAY_SEE = {
     "admin": {"jcp"},  # administrators follow their organisation's rule too
-    "desk": {"jcp", "ncs-conf", "prob-conf"},  # front desk: own org + every confidential one
+    "desk": {"jcp"},  # front desk: own org's purposes only; never a confidential one
     "ncs": {"ncs", "ncs-conf"},  # ncs booked the confidential NCS one
     "ncs2": {"ncs"},  # same organisation, but not the booker of the confidential one
     "prob": {"prob", "prob-conf"},
@@ -86,6 +87,9 @@ def _list_json(app, ids, login, capsys):  # type: ignore[no-untyped-def]
     for key, bid in ids.items():
         if key in MAY_SEE[login]:
             assert rows[bid]["booked_by"] is not None
+        elif login == "desk":  # to direct a customer: who and how many, never why
+            assert rows[bid]["purpose"] is None
+            assert rows[bid]["booked_by"] is not None and rows[bid]["attendees"] is not None
         elif bid in rows:
             assert rows[bid]["purpose"] is None and rows[bid]["booked_by"] is None
             assert rows[bid]["attendees"] is None

@@ -439,12 +439,11 @@ def make_app(source: str | Cospace, login: str | None = None, clock: Clock | Non
     Raises :class:`CospaceError` (with a message to show) when the store cannot be opened."""
     if isinstance(source, Cospace):
         return CospaceApp(source, poll=poll)
-    cs = Cospace.open(source, login or "unknown", clock) if clock else Cospace.open(
-        source, login or "unknown")
+    cs = Cospace.open(source, login, clock) if clock else Cospace.open(source, login)
     return CospaceApp(cs, poll=poll)
 
 
-def run(url: str, login: str) -> int:
+def run(url: str, login: str | None) -> int:
     """Open the app on ``url`` as ``login``; a store that cannot be opened is a message."""
     try:
         app = make_app(url, login)

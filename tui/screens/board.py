@@ -187,7 +187,9 @@ class BoardScreen(Screen[None]):
         if booking.series is not None:
             line += f" · ↻ series #{booking.series}"
         if booking.details_visible:
-            line += f" · {booking.attendees} · {esc(booking.purpose or '(no purpose given)')}"
+            purpose = ("(purpose not shown)" if booking.purpose is None
+                       else booking.purpose or "(no purpose given)")
+            line += f" · {booking.attendees} · {esc(purpose)}"
             if booking.confidential:
                 line += " · confidential"
         return f"{about}\n{line}"

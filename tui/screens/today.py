@@ -172,7 +172,7 @@ class TodayScreen(Screen[None]):
             cells((str(b.id), human_time_span(b.start, b.end, b.tz), b.space, b.org,
                    STATUS_WORDS.get(b.status, b.status),
                    "" if b.attendees is None else str(b.attendees),
-                   b.purpose if b.details_visible else "—"))
+                   "—" if b.purpose is None else b.purpose))
             for b in self.bookings
         )
         if self.bookings:
