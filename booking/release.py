@@ -13,9 +13,8 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
 
-from booking.errors import StoreUnavailable
+from booking.errors import NotPermitted, StoreUnavailable
 from db import release_queries as rlq
 from db import status as sst
 from db.engine import read_tx, write_tx
@@ -60,11 +59,9 @@ def sweep(engine: Engine, now: dt.datetime) -> list[int]:
                          reason="not checked in in time")
     except StoreUnavailable:  # the store is busy: the next sweep will do it
         return []
-    except DBAPIError as exc:
+    except NotPermitted:
         # PostgreSQL: a role that may not change bookings (estates, a display) leaves the
         # sweep to the front desk's terminals; row-level security limits an adviser's sweep
         # to their own organisation's desks.
-        if getattr(getattr(exc, "orig", None), "sqlstate", None) == "42501":
-            return []
-        raise
+        return []
     return [r.id for r in rows]

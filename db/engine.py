@@ -18,7 +18,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import NullPool
 
-from booking.errors import CospaceError, InvalidInput, RaceConflict, StoreUnavailable
+from booking.errors import (
+    CospaceError,
+    InvalidInput,
+    NotPermitted,
+    RaceConflict,
+    StoreUnavailable,
+)
 
 WRITE_OPTION = "cospace_write"
 
@@ -40,6 +46,11 @@ def _prepare_sqlite_file(path: Path) -> None:
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
         return
+    _tighten(path)
+
+
+def _tighten(path: Path) -> None:
+    """An existing store and its ``-wal``/``-shm`` files readable by others become 0600."""
     for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         try:
             if p.exists() and p.stat().st_mode & 0o077:
@@ -61,6 +72,8 @@ def make_engine(url: str, *, echo: bool = False, create: bool = True) -> Engine:
         elif path is not None and not path.is_file():
             raise StoreUnavailable("There is no cospace store there yet: run 'cospace init' "
                                    "(or 'cospace init --demo') first.")
+        elif path is not None:
+            _tighten(path)
         engine = create_engine(
             url,
             echo=echo,
@@ -130,6 +143,9 @@ def translate_error(exc: BaseException) -> CospaceError | None:
     if isinstance(exc, IntegrityError):
         return InvalidInput("The store refused the change (a value is missing, refers to "
                             "nothing, or breaks one of its rules); nothing was changed.")
+    if sqlstate == "42501":  # PostgreSQL: a privilege or row-level security policy said no
+        return NotPermitted("Your database login may not do that (the store itself refuses "
+                            "it); nothing was changed.")
     if (sqlstate in ("40001", "40P01", "55P03", "57014") or "locked" in low
             or "busy" in low):
         return StoreUnavailable("The store is busy with another terminal; try again in a "

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, Row, select
 
+from db.security import AUDIT_VISIBLE, guarded
 from db.tables import Audit, Booking, Site, Space
 
 B = Booking.__table__
@@ -38,6 +39,7 @@ def undone(conn: Connection, ids: Sequence[int]) -> set[int]:
     trail): the sweep leaves those alone (``ix_audit_entity`` answers)."""
     if not ids:
         return set()
+    au = AUDIT_VISIBLE if guarded(conn) else AU  # PostgreSQL: what this login may read
     return set(conn.execute(
-        select(AU.c.entity_id).where(AU.c.entity == "booking", AU.c.entity_id.in_(list(ids)),
-                                     AU.c.action == "undo")).scalars())
+        select(au.c.entity_id).where(au.c.entity == "booking", au.c.entity_id.in_(list(ids)),
+                                     au.c.action == "undo")).scalars())

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select, update
 
 from db.queries import _booking_select
+from db.security import AUDIT_VISIBLE, guarded
 from db.tables import Audit, Booking
 
 B = Booking.__table__
@@ -31,7 +32,7 @@ def locked_rows(conn: Connection, ids: Sequence[int]) -> list[Row]:
     found: dict[int, Row] = {}
     for i in range(0, len(ids), 500):
         part = list(ids[i:i + 500])
-        stmt: Any = _booking_select().where(B.c.id.in_(part))
+        stmt: Any = _booking_select(conn).where(B.c.id.in_(part))
         if conn.dialect.name == "postgresql":
             stmt = stmt.with_for_update(of=B)
         found.update((r.id, r) for r in conn.execute(stmt))
@@ -65,9 +66,11 @@ def update_if_unchanged(conn: Connection, row: Row, values: dict[str, Any]) -> b
 
 def last_status_change(conn: Connection, booking_id: int) -> Row | None:
     """The newest audit record that changed ``booking_id``'s status (``actor``, ``at``,
-    ``action``), or None."""
+    ``action``) that the signed-in login may read (PostgreSQL: through ``audit_visible``),
+    or None."""
+    au = AUDIT_VISIBLE if guarded(conn) else AU
     return conn.execute(
-        select(AU.c.actor, AU.c.at, AU.c.action)
-        .where(AU.c.entity == "booking", AU.c.entity_id == booking_id,
-               AU.c.action.in_(STATUS_ACTIONS))
-        .order_by(AU.c.id.desc()).limit(1)).first()
+        select(au.c.actor, au.c.at, au.c.action)
+        .where(au.c.entity == "booking", au.c.entity_id == booking_id,
+               au.c.action.in_(STATUS_ACTIONS))
+        .order_by(au.c.id.desc()).limit(1)).first()
