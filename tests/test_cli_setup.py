@@ -305,12 +305,22 @@ def test_add_is_audited_as_a_set_up_change(cli):
     assert entries[0]["reason"] == "set-up change on the command line"
 
 
-def test_names_with_terminal_control_are_printed_as_text(cli):
+def test_names_with_terminal_control_are_refused_and_old_ones_printed_as_text(cli):
+    """A name with terminal control is refused at input (issue 15); one already in the store
+    (written by an older version, or by SQL) is printed with the control made harmless."""
     code, out, err = cli("org", "add", "EVIL", "--name", "Evil\x1b[2J Org")
-    assert code == 0, err
-    assert "\x1b" not in out and "Evil?[2J Org" in out
-    code, out, err = cli("org", "list")
-    assert "\x1b" not in out and "Evil?[2J Org" in out
+    assert code == 2 and "control characters" in err and "\x1b" not in err
     code, out, err = cli("org", "list", "--json")
-    evil = next(o for o in json.loads(out) if o["code"] == "EVIL")
+    assert all(o["code"] != "EVIL" for o in json.loads(out))  # nothing written
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(f"sqlite:///{cli.db}")
+    with eng.begin() as conn:
+        conn.execute(text("UPDATE organisation SET name = :n WHERE code = 'NCS'"),
+                      {"n": "Evil\x1b[2J Org"})
+    eng.dispose()
+    code, out, err = cli("org", "list")
+    assert code == 0 and "\x1b" not in out and "[2J Org" in out
+    code, out, err = cli("org", "list", "--json")
+    evil = next(o for o in json.loads(out) if o["code"] == "NCS")
     assert evil["name"] == "Evil\x1b[2J Org"  # the data itself is kept
