@@ -50,7 +50,7 @@ def snapshot(app: Cospace, booking_id: int) -> tuple:
     return tuple(row), audits
 
 
-def refused(app: Cospace, booking_id: int, error: type, match: str, **fields) -> None:  # type: ignore[no-untyped-def]
+def assert_refused(app: Cospace, booking_id: int, error: type, match: str, **fields) -> None:  # type: ignore[no-untyped-def]
     before = snapshot(app, booking_id)
     with pytest.raises(error, match=match):
         change_booking(app, booking_id, **fields)
@@ -97,8 +97,9 @@ def test_the_booking_does_not_clash_with_itself_but_with_others(desk: Cospace) -
     other = desk.book("IR1", "2026-11-26 11:00", "12:00", org="PROB")
     v = change_booking(desk, b.id, start="2026-11-26 09:30")  # overlaps its own old slot
     assert local(v) == "2026-11-26 09:30–10:30"
-    refused(desk, b.id, Conflict, rf"already booked 11:00–12:00 .* by PROB \(booking #{other.id}\)",
-            end="11:30")
+    assert_refused(desk, b.id, Conflict,
+                   rf"already booked 11:00–12:00 .* by PROB \(booking #{other.id}\)",
+                   end="11:30")
     with pytest.raises(Conflict, match=f"#{other.id}"):
         check_change(desk, b.id, Changes(end="11:30"))  # the live check says the same
 
@@ -119,13 +120,13 @@ def test_the_booking_does_not_clash_with_itself_but_with_others(desk: Cospace) -
 ])
 def test_every_rule_of_a_new_booking_applies(ncs: Cospace, fields, error, match) -> None:  # type: ignore[no-untyped-def]
     b = ncs.book("IR1", "2026-11-26 09:00", "10:00", confidential=True, purpose="private")
-    refused(ncs, b.id, error, match, **fields)
+    assert_refused(ncs, b.id, error, match, **fields)
 
 
 def test_a_confidential_booking_in_an_open_room_is_refused_and_so_is_the_flag(
         desk: Cospace) -> None:
     b = desk.book("IR4", "2026-11-26 09:00", "10:00", org="NCS")
-    refused(desk, b.id, RuleViolation, "not a private room", confidential=True)
+    assert_refused(desk, b.id, RuleViolation, "not a private room", confidential=True)
     v = change_booking(desk, b.id, space="IR1", confidential=True)
     assert v.confidential and v.space == "IR1"
     assert not change_booking(desk, b.id, confidential=False).confidential
@@ -141,13 +142,13 @@ def test_allocation_counts_the_bookings_own_old_hours_as_freed(app: Cospace,
     assert local(v) == "2026-12-09 13:00–16:00"
     v = change_booking(ncs, b.id, space="IR1")  # another room, same hours
     assert v.space == "IR1"
-    refused(ncs, b.id, RuleViolation, "NCS has used 3 of its 4 interview-room hours for the "
+    assert_refused(ncs, b.id, RuleViolation, "NCS has used 3 of its 4 interview-room hours for the "
             "week of 7 Dec; this booking needs 1.5", end="10:30")
     v = change_booking(ncs, a.id, end="15:00")  # shortening always fits
     assert local(v) == "2026-12-09 13:00–15:00"
     v = change_booking(ncs, b.id, end="11:00")  # the hour given back is used again
     assert local(v) == "2026-12-08 09:00–11:00"
-    refused(ncs, b.id, NotPermitted, "cannot override", end="11:30", override="urgent")
+    assert_refused(ncs, b.id, NotPermitted, "cannot override", end="11:30", override="urgent")
     desk = as_user(app, "desk")
     v = change_booking(desk, b.id, end="11:30", override="safeguarding follow-up")
     assert local(v) == "2026-12-08 09:00–11:30"
@@ -158,12 +159,13 @@ def test_allocation_counts_the_bookings_own_old_hours_as_freed(app: Cospace,
 
 def test_who_may_change(app: Cospace, ncs: Cospace) -> None:
     b = as_user(app, "prob").book("IR4", "2026-11-26 09:00", "10:00")
-    refused(ncs, b.id, NotPermitted, r"move only their own organisation's bookings \(NCS\)",
+    assert_refused(ncs, b.id, NotPermitted, r"move only their own organisation's bookings \(NCS\)",
             end="10:30")
     mine = ncs.book("IR4", "2026-11-26 11:00", "12:00")
-    refused(ncs, mine.id, NotPermitted, "book for only their own organisation", org="PROB")
-    refused(as_user(app, "estates"), mine.id, NotPermitted, "cannot move bookings", end="11:30")
-    refused(as_user(app, "nobody"), mine.id, NotPermitted, "not a cospace user", end="11:30")
+    assert_refused(ncs, mine.id, NotPermitted, "book for only their own organisation", org="PROB")
+    assert_refused(as_user(app, "estates"), mine.id, NotPermitted, "cannot move bookings",
+                   end="11:30")
+    assert_refused(as_user(app, "nobody"), mine.id, NotPermitted, "not a cospace user", end="11:30")
     with pytest.raises(NotFound):
         change_booking(ncs, 99999, end="10:00")
     with pytest.raises(InvalidInput, match="Say what to change"):
@@ -176,17 +178,17 @@ def test_started_bookings_may_be_extended_or_shortened_only(app: Cospace, clock,
     clock.set(pendulum.datetime(2026, 11, 23, 9, 20, tz=LONDON).in_timezone("UTC"))
     v = change_booking(desk, b.id, end="10:15")
     assert local(v) == "2026-11-23 09:00–10:15"
-    refused(desk, b.id, RuleViolation, "its start stays", start="2026-11-23 09:30")
-    refused(desk, b.id, RuleViolation, "stays in its space", space="IR2")
-    refused(desk, b.id, RuleViolation, "has passed", end="09:15")
+    assert_refused(desk, b.id, RuleViolation, "its start stays", start="2026-11-23 09:30")
+    assert_refused(desk, b.id, RuleViolation, "stays in its space", space="IR2")
+    assert_refused(desk, b.id, RuleViolation, "has passed", end="09:15")
     desk.checkin(b.id)
     v = change_booking(desk, b.id, end="09:45", attendees=2)  # a checked-in session too
     assert (local(v), v.status) == ("2026-11-23 09:00–09:45", "checked_in")
     clock.set(pendulum.datetime(2026, 11, 23, 10, 0, tz=LONDON).in_timezone("UTC"))
-    refused(desk, b.id, RuleViolation, "is over", end="10:30")
+    assert_refused(desk, b.id, RuleViolation, "is over", end="10:30")
     c = desk.book("IR2", "2026-11-26 09:00", "10:00", org="NCS")
     desk.cancel(c.id)
-    refused(desk, c.id, RuleViolation, "is cancelled; only a confirmed booking", end="10:30")
+    assert_refused(desk, c.id, RuleViolation, "is cancelled; only a confirmed booking", end="10:30")
 
 
 def test_nothing_to_change_writes_nothing(desk: Cospace) -> None:
