@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import insert, select
-
+from booking.models import SiteInfo
 from booking.rules import opening_window
 from booking.service import Cospace
 from booking.timeutil import at_minutes, to_local, utc
-from db import queries as q
+from db import demo_queries, queries
 from db.engine import write_tx
-from db.tables import Audit, Booking, Staff, UnmetDemand
+from db.tx import Row, Tx
 
 SITE = "NGT"
 
@@ -80,14 +82,41 @@ WEEKLY = [
     (4, "D09", "CNCL", "09:00", "12:30", "Housing surgery"),
 ]
 
+#: Who books for the organisations, and who they book for (the host three times in seven).
+BOOKERS = ("adviser", "front-desk")
+PARTNERS = ["JCP", "JCP", "JCP", "NCS", "CNCL", "CAB", "PROB"]
+WORKSHOPS = ["Group job search session", "Confidence workshop", "Digital skills class",
+             "Employer recruitment day"]
+
 
 def load_demo(app: Cospace, *, weeks_before: int = 2, weeks_after: int = 2) -> str:
     """Build the demo site in the store behind ``app``; a store that has it already is left
-    as it is."""
+    as it is. The set-up goes through the use cases; the weeks of bookings are planned from a
+    generator seeded with the day, then written in one transaction."""
     now = app.now()
-    with write_tx(app.engine) as conn:
-        if q.site_row(conn, code=SITE) is not None:
+    with write_tx(app.engine) as tx:
+        if queries.site_row(tx, code=SITE) is not None:
             return f"The demo site {SITE} is already in this store; left as it is."
+    _set_up(app)
+    site = app.site(SITE)
+    today = to_local(now, site.tz).date()
+    with write_tx(app.engine) as tx:
+        planner = _Planner(site, now, random.Random(today.toordinal()), *_directory(tx, site))
+        plan = planner.plan(today, weeks_before, weeks_after)
+        _apply(tx, plan)
+        total, audits = demo_queries.booking_and_audit_counts(tx)
+    return (f"Loaded the demo site {SITE} (Northgate Jobcentre): {len(SPACES)} spaces, "
+            f"{len(ORGS)} organisations, {len(STAFF) + 1} staff, {total} bookings from "
+            f"{plan.first:%d %b} to {plan.last - dt.timedelta(days=1):%d %b %Y}, "
+            f"{len(plan.demand)} turned-away requests ({audits} audit records). "
+            f"Try: cospace --as frontdesk\n"
+            f"A reception screen of the site: cospace display {SITE}; a door sign: "
+            f"cospace display {SITE} --space IR1 (docs/display.md).")
+
+
+def _set_up(app: Cospace) -> None:
+    """The organisations, the site, its spaces and staff, through the set-up use cases (the
+    acting login becomes an administrator of the host)."""
     for code, name, host in ORGS:
         if code not in {o.code for o in app.orgs()}:
             app.add_org(code, name, host=host)
@@ -100,133 +129,163 @@ def load_demo(app: Cospace, *, weeks_before: int = 2, weeks_after: int = 2) -> s
         if login != app.login:
             app.add_staff(login, name=name, org=org, role=role)
 
-    site = app.site(SITE)
-    tz = site.tz
-    today = to_local(now, tz).date()
-    rng = random.Random(today.toordinal())
-    with write_tx(app.engine) as conn:
-        spaces = {r.code: r for r in q.space_rows(conn, site_id=site.id)}
-        orgs = {code: q.org_row(conn, code=code) for code, _, _ in ORGS}
-        staff_by_org: dict[str, list[int]] = {}
-        for r in conn.execute(select(Staff.__table__)):
-            org_code = next((c for c, o in orgs.items() if o is not None and o.id == r.org_id),
-                            None)
-            if org_code and r.role in ("adviser", "front-desk"):
-                staff_by_org.setdefault(org_code, []).append(r.id)
 
-        taken: dict[str, list[tuple[int, int]]] = {}
+def _directory(tx: Tx, site: SiteInfo) -> tuple[dict[str, Row[Any]], dict[str, int],
+                                                dict[str, list[int]]]:
+    """The site's spaces by code, the demo organisations' ids by code, and the ids of the
+    staff who book for each organisation."""
+    spaces = {r.code: r for r in queries.space_rows(tx, site_id=site.id)}
+    org_ids = {code: row.id for code, _, _ in ORGS
+               if (row := queries.org_row(tx, code=code)) is not None}
+    bookers = demo_queries.staff_ids_by_org(tx, {i: c for c, i in org_ids.items()}, BOOKERS)
+    return spaces, org_ids, bookers
 
-        def free(space: str, day: dt.date, a: int, b: int) -> bool:
-            return all(not (x < b and a < y) for x, y in taken.get(f"{space}{day}", []))
 
-        rows: list[dict] = []
+@dataclass
+class DemoPlan:
+    """What the demo writes: booking rows (columns of ``booking``), turned-away requests
+    (columns of ``unmet_demand``), and the days ``[first, last)`` they cover."""
 
-        def add(space: str, day: dt.date, a: int, b: int, org: str, purpose: str,
-                attendees: int = 1, confidential: bool = False) -> None:
-            taken.setdefault(f"{space}{day}", []).append((a, b))
-            start = utc(at_minutes(day, a, tz))
-            end = utc(at_minutes(day, b, tz))
-            if end <= now:
-                r = rng.random()
-                kind = spaces[space].kind
-                if kind == "desk":
-                    status = "checked_in" if r < 0.72 else ("released" if r < 0.9 else
-                                                            "cancelled")
-                else:
-                    status = "checked_in" if r < 0.74 else ("no_show" if r < 0.93 else
-                                                            "cancelled")
-            elif start <= now:
-                status = "checked_in" if rng.random() < 0.8 else "confirmed"
-            else:
-                status = "cancelled" if rng.random() < 0.05 else "confirmed"
-            created = min(start - dt.timedelta(days=rng.randint(1, 10)), now)
-            rows.append(dict(
-                space_id=spaces[space].id, org_id=orgs[org].id,  # type: ignore[union-attr]
-                booked_by_id=rng.choice(staff_by_org.get(org, [None])),  # type: ignore[list-item]
-                start_at=start, end_at=end, status=status, attendees=attendees,
-                purpose=purpose, confidential=confidential, created_at=created,
-                updated_at=created,
-            ))
+    first: dt.date
+    last: dt.date
+    bookings: list[dict[str, Any]] = field(default_factory=list)
+    demand: list[dict[str, Any]] = field(default_factory=list)
 
+
+def _apply(tx: Tx, plan: DemoPlan) -> None:
+    """Write the plan: each booking with its audit record, then the turned-away requests."""
+    for row in plan.bookings:
+        booking_id = queries.insert_booking(tx, row)
+        queries.add_audit(tx, at=row["created_at"], actor="demo", action="create",
+                          entity="booking", entity_id=booking_id,
+                          after={k: v for k, v in row.items()
+                                 if k not in ("created_at", "updated_at")})
+    demo_queries.insert_unmet_demand(tx, plan.demand)
+
+
+class _Planner:
+    """Plans the demo's bookings and requests day by day from one seeded generator: the
+    same store, day and generator give the same plan (the order of the draws matters)."""
+
+    def __init__(self, site: SiteInfo, now: dt.datetime, rng: random.Random,
+                 spaces: dict[str, Row[Any]], org_ids: dict[str, int],
+                 bookers: Mapping[str, Sequence[int | None]]) -> None:
+        self.site, self.tz, self.now, self.rng = site, site.tz, now, rng
+        self.spaces, self.org_ids, self.bookers = spaces, org_ids, bookers
+        self.taken: dict[str, list[tuple[int, int]]] = {}
+        self.bookings: list[dict[str, Any]] = []
+
+    def plan(self, today: dt.date, weeks_before: int, weeks_after: int) -> DemoPlan:
         first = today - dt.timedelta(days=today.weekday() + 7 * weeks_before)
         last = first + dt.timedelta(weeks=weeks_before + weeks_after)
-        day = first
-        partners = ["JCP", "JCP", "JCP", "NCS", "CNCL", "CAB", "PROB"]
-        while day < last:
-            window = opening_window(site, day)
-            if window is None:
-                day += dt.timedelta(days=1)
-                continue
-            opens, closes = window
-            for wd, space, org, s, e, purpose in WEEKLY:
-                if day.weekday() == wd:
-                    a = int(s[:2]) * 60 + int(s[3:])
-                    b = min(int(e[:2]) * 60 + int(e[3:]), closes)
-                    add(space, day, a, b, org, purpose, attendees=1 if spaces[space].kind
-                        == "desk" else 2)
-            for code, row in spaces.items():
-                if row.kind == "interview":
-                    for _ in range(rng.randint(3, 5)):
-                        length = rng.choice([30, 45, 60, 60, 90])
-                        a = opens + 15 * rng.randint(0, (closes - opens - length) // 15)
-                        org = rng.choice(partners)
-                        if code == "IR5" and org not in ("PROB", "JCP"):
-                            org = "PROB"
-                        if free(code, day, a, a + length):
-                            add(code, day, a, a + length, org, rng.choice(PURPOSES[org]),
-                                attendees=rng.randint(1, 2),
-                                confidential=rng.random() < 0.25)
-                elif row.kind == "desk":
-                    if rng.random() < 0.65:
-                        if rng.random() < 0.5:
-                            a, b = opens, closes
-                        else:
-                            a, b = rng.choice([(opens, 12 * 60 + 30), (13 * 60, closes)])
-                        org = rng.choice(partners)
-                        if free(code, day, a, b):
-                            add(code, day, a, b, org, rng.choice(PURPOSES[org]))
-                else:
-                    for _ in range(rng.randint(1, 2)):
-                        a = opens + 30 * rng.randint(0, (closes - opens - 120) // 30)
-                        org = rng.choice(partners)
-                        if free(code, day, a, a + 120):
-                            add(code, day, a, a + 120, org,
-                                rng.choice(["Group job search session", "Confidence workshop",
-                                            "Digital skills class", "Employer recruitment day"]),
-                                attendees=rng.randint(4, row.capacity))
-            day += dt.timedelta(days=1)
+        days = [first + dt.timedelta(days=n) for n in range((last - first).days)]
+        for day in days:
+            window = opening_window(self.site, day)
+            if window is not None:
+                self._day(day, *window)
+        plan = DemoPlan(first, last, self.bookings)
+        for day in days:
+            if opening_window(self.site, day) is not None:
+                plan.demand.extend(self._turned_away(day))
+        return plan
 
-        for r in rows:
-            booking_id = q.insert_booking(conn, r)
-            q.add_audit(conn, at=r["created_at"], actor="demo", action="create",
-                        entity="booking", entity_id=booking_id,
-                        after={k: v for k, v in r.items() if k not in ("created_at",
-                                                                       "updated_at")})
-        # Turned-away requests: the workshop rooms and the private rooms at busy times.
-        demand = 0
-        day = first
-        while day < last:
-            if opening_window(site, day) is not None:
-                for _ in range(rng.randint(0, 3)):
-                    kind = rng.choice(["workshop", "interview", "interview", "desk"])
-                    a = rng.choice([9 * 60 + 30, 10 * 60, 13 * 60 + 30, 14 * 60])
-                    length = {"workshop": 120, "interview": 60, "desk": 240}[kind]
-                    org = rng.choice(partners)
-                    conn.execute(insert(UnmetDemand.__table__).values(
-                        recorded_at=min(utc(at_minutes(day, a, tz)), now), site_id=site.id,
-                        kind=kind, start_at=utc(at_minutes(day, a, tz)),
-                        end_at=utc(at_minutes(day, a + length, tz)),
-                        attendees=rng.randint(8, 20) if kind == "workshop" else 1,
-                        features="step-free" if rng.random() < 0.2 else "",
-                        org_id=orgs[org].id, staff_id=None,  # type: ignore[union-attr]
-                    ))
-                    demand += 1
-            day += dt.timedelta(days=1)
-        total = q.count(conn, Booking)
-        audits = q.count(conn, Audit)
-    return (f"Loaded the demo site {SITE} (Northgate Jobcentre): {len(SPACES)} spaces, "
-            f"{len(ORGS)} organisations, {len(STAFF) + 1} staff, {total} bookings from "
-            f"{first:%d %b} to {last - dt.timedelta(days=1):%d %b %Y}, {demand} turned-away "
-            f"requests ({audits} audit records). Try: cospace --as frontdesk\n"
-            f"A reception screen of the site: cospace display {SITE}; a door sign: "
-            f"cospace display {SITE} --space IR1 (docs/display.md).")
+    def _day(self, day: dt.date, opens: int, closes: int) -> None:
+        for wd, space, org, s, e, purpose in WEEKLY:
+            if day.weekday() == wd:
+                a = int(s[:2]) * 60 + int(s[3:])
+                b = min(int(e[:2]) * 60 + int(e[3:]), closes)
+                self._add(space, day, a, b, org, purpose,
+                          attendees=1 if self.spaces[space].kind == "desk" else 2)
+        for code, row in self.spaces.items():
+            if row.kind == "interview":
+                self._interviews(code, day, opens, closes)
+            elif row.kind == "desk":
+                self._desk(code, day, opens, closes)
+            else:
+                self._workshops(code, row.capacity, day, opens, closes)
+
+    def _interviews(self, code: str, day: dt.date, opens: int, closes: int) -> None:
+        rng = self.rng
+        for _ in range(rng.randint(3, 5)):
+            length = rng.choice([30, 45, 60, 60, 90])
+            a = opens + 15 * rng.randint(0, (closes - opens - length) // 15)
+            org = rng.choice(PARTNERS)
+            if code == "IR5" and org not in ("PROB", "JCP"):
+                org = "PROB"
+            if self._free(code, day, a, a + length):
+                purpose = rng.choice(PURPOSES[org])
+                attendees = rng.randint(1, 2)
+                confidential = rng.random() < 0.25
+                self._add(code, day, a, a + length, org, purpose, attendees=attendees,
+                          confidential=confidential)
+
+    def _desk(self, code: str, day: dt.date, opens: int, closes: int) -> None:
+        rng = self.rng
+        if rng.random() < 0.65:
+            if rng.random() < 0.5:
+                a, b = opens, closes
+            else:
+                a, b = rng.choice([(opens, 12 * 60 + 30), (13 * 60, closes)])
+            org = rng.choice(PARTNERS)
+            if self._free(code, day, a, b):
+                self._add(code, day, a, b, org, rng.choice(PURPOSES[org]))
+
+    def _workshops(self, code: str, capacity: int, day: dt.date, opens: int,
+                   closes: int) -> None:
+        rng = self.rng
+        for _ in range(rng.randint(1, 2)):
+            a = opens + 30 * rng.randint(0, (closes - opens - 120) // 30)
+            org = rng.choice(PARTNERS)
+            if self._free(code, day, a, a + 120):
+                purpose = rng.choice(WORKSHOPS)
+                self._add(code, day, a, a + 120, org, purpose,
+                          attendees=rng.randint(4, capacity))
+
+    def _free(self, space: str, day: dt.date, a: int, b: int) -> bool:
+        return all(not (x < b and a < y) for x, y in self.taken.get(f"{space}{day}", []))
+
+    def _add(self, space: str, day: dt.date, a: int, b: int, org: str, purpose: str,
+             attendees: int = 1, confidential: bool = False) -> None:
+        self.taken.setdefault(f"{space}{day}", []).append((a, b))
+        start = utc(at_minutes(day, a, self.tz))
+        end = utc(at_minutes(day, b, self.tz))
+        status = self._status(self.spaces[space].kind, start, end)
+        created = min(start - dt.timedelta(days=self.rng.randint(1, 10)), self.now)
+        booker = self.rng.choice(self.bookers.get(org, [None]))
+        self.bookings.append(dict(
+            space_id=self.spaces[space].id, org_id=self.org_ids[org], booked_by_id=booker,
+            start_at=start, end_at=end, status=status, attendees=attendees,
+            purpose=purpose, confidential=confidential, created_at=created,
+            updated_at=created,
+        ))
+
+    def _status(self, kind: str, start: dt.datetime, end: dt.datetime) -> str:
+        """Past bookings were used, released, missed or cancelled; current ones mostly
+        checked in; a few future ones cancelled already."""
+        r = self.rng.random()
+        if end <= self.now:
+            if kind == "desk":
+                return "checked_in" if r < 0.72 else ("released" if r < 0.9 else "cancelled")
+            return "checked_in" if r < 0.74 else ("no_show" if r < 0.93 else "cancelled")
+        if start <= self.now:
+            return "checked_in" if r < 0.8 else "confirmed"
+        return "cancelled" if r < 0.05 else "confirmed"
+
+    def _turned_away(self, day: dt.date) -> list[dict[str, Any]]:
+        """Requests that found no space: the workshop rooms and the private rooms at busy
+        times."""
+        rng, tz, out = self.rng, self.tz, []
+        for _ in range(rng.randint(0, 3)):
+            kind = rng.choice(["workshop", "interview", "interview", "desk"])
+            a = rng.choice([9 * 60 + 30, 10 * 60, 13 * 60 + 30, 14 * 60])
+            length = {"workshop": 120, "interview": 60, "desk": 240}[kind]
+            org = rng.choice(PARTNERS)
+            attendees = rng.randint(8, 20) if kind == "workshop" else 1
+            features = "step-free" if rng.random() < 0.2 else ""
+            out.append(dict(
+                recorded_at=min(utc(at_minutes(day, a, tz)), self.now), site_id=self.site.id,
+                kind=kind, start_at=utc(at_minutes(day, a, tz)),
+                end_at=utc(at_minutes(day, a + length, tz)), attendees=attendees,
+                features=features, org_id=self.org_ids[org], staff_id=None,
+            ))
+        return out

@@ -16,16 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
-
 from booking.errors import InvalidInput, NotFound, StoreUnavailable
 from booking.models import KINDS, MAX_BOOKING_MINUTES, SiteInfo
 from booking.rules import closed_reason
 from booking.service import Clock, system_clock
 from booking.timeutil import WEEKDAY_NAMES, day_bounds, hm, utc, wall
-from db import display_queries as dq
+from db import display_queries
+from db.display_queries import DisplayRows
 from db.engine import read_tx
+from db.tx import Engine, StoreFailure, Tx
 
 #: A free space whose next booking starts within this is shown "Booked from ...".
 SOON = dt.timedelta(minutes=15)
@@ -113,18 +112,19 @@ class DisplaySource:
         self.kind = kind
         self.show_org = show_org
         self.clock = clock
-        self._watch: Connection | None = None
+        self._watch: Tx | None = None
         self._token: object = None
 
     @classmethod
-    def open(cls, url: str, site: str, **options: object) -> DisplaySource:
+    def open(cls, url: str, site: str, *, spaces: Sequence[str] = (), kind: str | None = None,
+             show_org: bool = False, clock: Clock = system_clock) -> DisplaySource:
         """A source over the store at ``url``, checked once: an unknown site or space is
         :class:`NotFound`, a store that cannot be read :class:`StoreUnavailable`."""
         try:
-            engine = dq.display_engine(url)
+            engine = display_queries.display_engine(url)
         except Exception as exc:
             raise StoreUnavailable(f"Cannot open the store: {_short(exc)}") from exc
-        source = cls(engine, site, **options)  # type: ignore[arg-type]
+        source = cls(engine, site, spaces=spaces, kind=kind, show_org=show_org, clock=clock)
         source.load()
         return source
 
@@ -141,13 +141,13 @@ class DisplaySource:
         now = utc(now) if now is not None else self.now()
         try:
             with read_tx(self.engine) as conn:
-                rows = dq.display_rows(
+                rows = display_queries.display_rows(
                     conn, self.site, lo=now - dt.timedelta(hours=26),
                     hi=now + dt.timedelta(hours=26), first_day=(now - dt.timedelta(days=1)
                                                                 ).date(),
                     last_day=(now + dt.timedelta(days=LOOKAHEAD_DAYS + 1)).date(),
                     max_minutes=MAX_BOOKING_MINUTES)
-        except SQLAlchemyError as exc:
+        except StoreFailure as exc:
             raise StoreUnavailable(f"Cannot read the store: {_short(exc)}") from exc
         if rows is None:
             raise NotFound(f"There is no site '{self.site}'.")
@@ -161,9 +161,9 @@ class DisplaySource:
         try:
             if self._watch is None:
                 self._watch = self.engine.connect()
-            token = dq.change_token(self._watch)
+            token = display_queries.change_token(self._watch)
             self._watch.rollback()
-        except SQLAlchemyError as exc:
+        except StoreFailure as exc:
             self.close()
             raise StoreUnavailable(f"Cannot reach the store: {_short(exc)}") from exc
         changed = token is None or token != self._token
@@ -185,7 +185,7 @@ class DisplaySource:
                 pass
 
 
-def build_display(rows: dq.DisplayRows, now: dt.datetime, *, spaces: Sequence[str] = (),
+def build_display(rows: DisplayRows, now: dt.datetime, *, spaces: Sequence[str] = (),
                   kind: str | None = None, show_org: bool = False) -> DisplayState:
     """The display at ``now`` from one read (a plain function: the tests' clock is ``now``)."""
     r = rows.site

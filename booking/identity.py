@@ -10,13 +10,11 @@ domain (anyone who can open the file can read it), the stated login is taken as 
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
-
 from booking.errors import NotPermitted
 from booking.settings import os_login
 from db import security
 from db.engine import read_tx
+from db.tx import Engine, url_login_and_database
 
 
 def acting_login(engine: Engine, requested: str | None, *, initialising: bool = False) -> str:
@@ -58,10 +56,10 @@ def refusal(exc: BaseException, url: str) -> NotPermitted | None:
     if sqlstate != "42501" and "permission denied" not in text:
         return None
     try:
-        u = make_url(url)
-        who, where = u.username or "this login", u.database or "this store"
-    except Exception:
-        who, where = "this login", "this store"
+        login, database = url_login_and_database(url)
+    except ValueError:
+        login = database = None
+    who, where = login or "this login", database or "this store"
     detail = text.strip().splitlines()[0] if text.strip() else "permission denied"
     return NotPermitted(
         f"The cospace store '{where}' does not let '{who}' do that ({detail}): the database "

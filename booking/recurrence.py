@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import pendulum
-from dateutil import rrule as du
+from dateutil import rrule as dateutil_rrule
 
 from booking.errors import InvalidInput, RuleViolation
 from booking.timeutil import WEEKDAY_NAMES, WEEKDAYS, hm
@@ -28,7 +28,8 @@ MAX_OCCURRENCES = 104
 MAX_YEARS = 2
 FREQS = ("weekly", "monthly")
 _BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_DU_DAYS = (du.MO, du.TU, du.WE, du.TH, du.FR, du.SA, du.SU)
+_DU_DAYS = (dateutil_rrule.MO, dateutil_rrule.TU, dateutil_rrule.WE, dateutil_rrule.TH,
+            dateutil_rrule.FR, dateutil_rrule.SA, dateutil_rrule.SU)
 _ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 
 
@@ -152,10 +153,10 @@ def local_starts(rule: str, dtstart_local: dt.datetime) -> list[dt.datetime]:
     first = dtstart_local.date()
     limit = horizon(first)
     try:
-        rr = du.rrulestr(rule, dtstart=dtstart_local)
+        rr = dateutil_rrule.rrulestr(rule, dtstart=dtstart_local)
     except (ValueError, TypeError) as exc:
         raise InvalidInput(f"'{rule}' is not a repeat rule cospace understands: {exc}") from exc
-    starts = list(itertools.islice(iter(rr), MAX_OCCURRENCES + 1))  # type: ignore[call-overload]
+    starts = list(itertools.islice(iter(rr), MAX_OCCURRENCES + 1))
     if len(starts) > MAX_OCCURRENCES:
         raise RuleViolation(
             f"A series holds at most {MAX_OCCURRENCES} occurrences; this one would have more: "

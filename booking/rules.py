@@ -43,7 +43,7 @@ def opening_window(site: SiteInfo, day: dt.date) -> tuple[int, int] | None:
     return site.hours[day.weekday()]
 
 
-def fmt_minutes(minutes: int) -> str:
+def fmt_minutes(minutes: float) -> str:
     """A duration in words: ``3 h``, ``45 min``, ``1 h 30 min``."""
     h, m = divmod(int(minutes), 60)
     if h and m:

@@ -35,7 +35,7 @@ def audit_rows(
     else:
         au, booker = AU, B.c.booked_by_id
         source = au.outerjoin(B, and_(au.c.entity == "booking", B.c.id == au.c.entity_id))
-    q = (
+    stmt = (
         select(
             au,
             B.c.org_id.label("booking_org_id"),
@@ -48,11 +48,11 @@ def audit_rows(
         .outerjoin(actor_org, actor_org.c.id == actor_staff.c.org_id)
     )
     if booking_id is not None:
-        q = q.where(au.c.entity == "booking", au.c.entity_id == booking_id)
+        stmt = stmt.where(au.c.entity == "booking", au.c.entity_id == booking_id)
     if start is not None:
-        q = q.where(au.c.at >= start)
+        stmt = stmt.where(au.c.at >= start)
     if end is not None:
-        q = q.where(au.c.at < end)
+        stmt = stmt.where(au.c.at < end)
     if org_id is not None or login is not None:
-        q = q.where(or_(B.c.org_id == org_id, au.c.actor == login))
-    return conn.execute(q.order_by(au.c.id)).all()
+        stmt = stmt.where(or_(B.c.org_id == org_id, au.c.actor == login))
+    return conn.execute(stmt.order_by(au.c.id)).all()

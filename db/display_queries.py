@@ -28,12 +28,12 @@ from db.tables import (
     Space,
 )
 
-B = Booking.__table__  # type: ignore[attr-defined]
-SP = Space.__table__  # type: ignore[attr-defined]
-SITE = Site.__table__  # type: ignore[attr-defined]
-ORG = Organisation.__table__  # type: ignore[attr-defined]
-OH = OpeningHours.__table__  # type: ignore[attr-defined]
-CLOSURE = Closure.__table__  # type: ignore[attr-defined]
+B = Booking.__table__
+SP = Space.__table__
+SITE = Site.__table__
+ORG = Organisation.__table__
+OH = OpeningHours.__table__
+CLOSURE = Closure.__table__
 
 #: The only booking columns the display reads (the display role's grant on PostgreSQL).
 PUBLIC_BOOKING_COLUMNS = ("id", "space_id", "org_id", "start_at", "end_at", "status",

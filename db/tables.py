@@ -3,20 +3,26 @@
 Every schema change goes through an Alembic migration in ``db/migrations/versions``; these
 classes describe the current schema and must match the newest migration (a test checks it).
 Times are UTC (:class:`db.types.UTCDateTime`); the site's time zone turns them into wall time.
+
+The classes are declared the way SQLModel documents it: a typed field per column, nullable
+exactly when its type admits ``None``, ``foreign_key=``/``ondelete=``/``index=``/``unique=``
+on the field, and ``sa_type=`` where the Python type alone does not say the column type
+(``String(n)`` for a ``VARCHAR(n)``, ``Text``, :class:`~db.types.UTCDateTime`). A plain
+``max_length`` would make SQLModel's ``AutoString``, which is no ``String`` to SQLAlchemy.
+Nothing builds instances of them: the queries in ``db/`` run Core statements against each
+class's ``__table__`` (the hot paths are compiled once, see :class:`db.queries.Prepared`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
-    Boolean,
     CheckConstraint,
     Column,
     Date,
     Float,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -33,52 +39,43 @@ from db.types import UTCDateTime
 ACTIVE_STATUSES = ("confirmed", "checked_in")
 
 
-def _fk(target: str, *, nullable: bool = False, index: bool = False, ondelete: str | None = None):
-    return Field(
-        default=None if nullable else ...,
-        sa_column=Column(
-            Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index
-        ),
-    )
+class StoreTable(SQLModel):
+    """The base of every table class: it says (for type checkers) that SQLAlchemy gives each
+    one a Core :class:`~sqlalchemy.Table`, which the queries use (``Booking.__table__.c``)."""
+
+    __table__: ClassVar[Table]
 
 
-class Organisation(SQLModel, table=True):
+class Organisation(StoreTable, table=True):
     """The host jobcentre or a partner organisation sharing the building."""
 
     __tablename__ = "organisation"
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(sa_column=Column(String(16), nullable=False, unique=True))
-    name: str = Field(sa_column=Column(String(200), nullable=False))
-    is_host: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    code: str = Field(sa_type=String(16), unique=True)
+    name: str = Field(sa_type=String(200))
+    is_host: bool = False
     #: How many weeks ahead its staff may book; None means the default (host: no limit,
     #: partner: 8 weeks).
-    advance_weeks: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
-    active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, default=True))
+    advance_weeks: int | None = None
+    active: bool = True
 
 
-class Site(SQLModel, table=True):
+class Site(StoreTable, table=True):
     """A building, with its own time zone and public-holiday calendar."""
 
     __tablename__ = "site"
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(sa_column=Column(String(16), nullable=False, unique=True))
-    name: str = Field(sa_column=Column(String(200), nullable=False))
-    tz: str = Field(
-        default="Europe/London",
-        sa_column=Column(String(64), nullable=False, default="Europe/London"),
-    )
+    code: str = Field(sa_type=String(16), unique=True)
+    name: str = Field(sa_type=String(200))
+    tz: str = Field(default="Europe/London", sa_type=String(64))
     #: Public-holiday calendar: a ``holidays`` UK subdivision (ENG, WLS, SCT, NIR) or "" for none.
-    holiday_region: str = Field(
-        default="ENG", sa_column=Column(String(8), nullable=False, default="ENG")
-    )
+    holiday_region: str = Field(default="ENG", sa_type=String(8))
     #: Minutes after its start when a desk booking not checked in is released.
-    release_after_minutes: int = Field(
-        default=30, sa_column=Column(Integer, nullable=False, default=30)
-    )
-    active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, default=True))
+    release_after_minutes: int = 30
+    active: bool = True
 
 
-class OpeningHours(SQLModel, table=True):
+class OpeningHours(StoreTable, table=True):
     """When a site is open on one weekday (0 = Monday), in minutes after local midnight."""
 
     __tablename__ = "opening_hours"
@@ -89,26 +86,24 @@ class OpeningHours(SQLModel, table=True):
             name="ck_opening_hours_range",
         ),
     )
-    site_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("site.id", ondelete="CASCADE"), primary_key=True)
-    )
-    weekday: int = Field(sa_column=Column(Integer, primary_key=True))
-    opens_min: int = Field(sa_column=Column(Integer, nullable=False))
-    closes_min: int = Field(sa_column=Column(Integer, nullable=False))
+    site_id: int = Field(foreign_key="site.id", ondelete="CASCADE", primary_key=True)
+    weekday: int = Field(primary_key=True)
+    opens_min: int
+    closes_min: int
 
 
-class Closure(SQLModel, table=True):
+class Closure(StoreTable, table=True):
     """An ad-hoc closed day at a site (bank holidays come from the ``holidays`` package)."""
 
     __tablename__ = "closure"
     __table_args__ = (UniqueConstraint("site_id", "day", name="uq_closure_site_day"),)
     id: int | None = Field(default=None, primary_key=True)
-    site_id: int = _fk("site.id", ondelete="CASCADE")
-    day: dt.date = Field(sa_column=Column(Date, nullable=False))
-    reason: str = Field(default="", sa_column=Column(String(200), nullable=False, default=""))
+    site_id: int = Field(foreign_key="site.id", ondelete="CASCADE")
+    day: dt.date
+    reason: str = Field(default="", sa_type=String(200))
 
 
-class Space(SQLModel, table=True):
+class Space(StoreTable, table=True):
     """A bookable interview room, hot desk or workshop room."""
 
     __tablename__ = "space"
@@ -117,32 +112,26 @@ class Space(SQLModel, table=True):
         CheckConstraint("capacity >= 1", name="ck_space_capacity"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(sa_column=Column(String(32), nullable=False, unique=True))
-    site_id: int = _fk("site.id", index=True)
-    name: str = Field(default="", sa_column=Column(String(200), nullable=False, default=""))
-    kind: str = Field(sa_column=Column(String(16), nullable=False))
-    capacity: int = Field(default=1, sa_column=Column(Integer, nullable=False, default=1))
+    code: str = Field(sa_type=String(32), unique=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    name: str = Field(default="", sa_type=String(200))
+    kind: str = Field(sa_type=String(16))
+    capacity: int = 1
     #: Comma-separated, sorted feature names (wifi,pc,printer,phone,hearing-loop,step-free,...).
-    features: str = Field(default="", sa_column=Column(String(500), nullable=False, default=""))
-    private: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
-    active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, default=True))
+    features: str = Field(default="", sa_type=String(500))
+    private: bool = False
+    active: bool = True
 
 
-class SpaceRestriction(SQLModel, table=True):
+class SpaceRestriction(StoreTable, table=True):
     """A space with any rows here may be booked only by the organisations listed."""
 
     __tablename__ = "space_restriction"
-    space_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("space.id", ondelete="CASCADE"), primary_key=True)
-    )
-    org_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
-        )
-    )
+    space_id: int = Field(foreign_key="space.id", ondelete="CASCADE", primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE", primary_key=True)
 
 
-class Staff(SQLModel, table=True):
+class Staff(StoreTable, table=True):
     """A person who uses cospace, acting for one organisation in one role."""
 
     __tablename__ = "staff"
@@ -152,14 +141,14 @@ class Staff(SQLModel, table=True):
         ),
     )
     id: int | None = Field(default=None, primary_key=True)
-    login: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
-    name: str = Field(sa_column=Column(String(200), nullable=False))
-    org_id: int | None = _fk("organisation.id", nullable=True)
-    role: str = Field(sa_column=Column(String(16), nullable=False))
-    active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, default=True))
+    login: str = Field(sa_type=String(64), unique=True)
+    name: str = Field(sa_type=String(200))
+    org_id: int | None = Field(default=None, foreign_key="organisation.id")
+    role: str = Field(sa_type=String(16))
+    active: bool = True
 
 
-class Allocation(SQLModel, table=True):
+class Allocation(StoreTable, table=True):
     """How much of one kind of space at one site an organisation may hold."""
 
     __tablename__ = "allocation"
@@ -167,30 +156,30 @@ class Allocation(SQLModel, table=True):
         UniqueConstraint("org_id", "site_id", "kind", name="uq_allocation_org_site_kind"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    org_id: int = _fk("organisation.id", ondelete="CASCADE")
-    site_id: int = _fk("site.id", ondelete="CASCADE")
-    kind: str = Field(sa_column=Column(String(16), nullable=False))
-    hours_per_week: float | None = Field(default=None, nullable=True)
-    max_at_once: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    org_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
+    site_id: int = Field(foreign_key="site.id", ondelete="CASCADE")
+    kind: str = Field(sa_type=String(16))
+    hours_per_week: float | None = None
+    max_at_once: int | None = None
 
 
-class Series(SQLModel, table=True):
+class Series(StoreTable, table=True):
     """A repeating booking: an RFC 5545 rule expanded in the site's local time."""
 
     __tablename__ = "series"
     id: int | None = Field(default=None, primary_key=True)
-    space_id: int = _fk("space.id", index=True)
-    org_id: int = _fk("organisation.id")
-    booked_by_id: int | None = _fk("staff.id", nullable=True)
-    rrule: str = Field(sa_column=Column(Text, nullable=False))
-    tz: str = Field(sa_column=Column(String(64), nullable=False))
+    space_id: int = Field(foreign_key="space.id", index=True)
+    org_id: int = Field(foreign_key="organisation.id")
+    booked_by_id: int | None = Field(default=None, foreign_key="staff.id")
+    rrule: str = Field(sa_type=Text)
+    tz: str = Field(sa_type=String(64))
     #: First occurrence's local start, ISO text without offset (the RRULE DTSTART).
-    dtstart_local: str = Field(sa_column=Column(String(32), nullable=False))
-    duration_min: int = Field(sa_column=Column(Integer, nullable=False))
-    created_at: dt.datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    dtstart_local: str = Field(sa_type=String(32))
+    duration_min: int
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)
 
 
-class Booking(SQLModel, table=True):
+class Booking(StoreTable, table=True):
     """One reservation of one space for a half-open interval ``[start_at, end_at)``."""
 
     __tablename__ = "booking"
@@ -206,29 +195,24 @@ class Booking(SQLModel, table=True):
         Index("ix_booking_org_start", "org_id", "start_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    space_id: int = _fk("space.id")
-    org_id: int = _fk("organisation.id")
-    booked_by_id: int | None = _fk("staff.id", nullable=True)
-    series_id: int | None = _fk("series.id", nullable=True, index=True)
-    start_at: dt.datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
-    end_at: dt.datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
-    status: str = Field(
-        default="confirmed", sa_column=Column(String(16), nullable=False, default="confirmed")
-    )
-    attendees: int = Field(default=1, sa_column=Column(Integer, nullable=False, default=1))
-    purpose: str = Field(default="", sa_column=Column(String(500), nullable=False, default=""))
-    confidential: bool = Field(
-        default=False, sa_column=Column(Boolean, nullable=False, default=False)
-    )
-    created_at: dt.datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
-    updated_at: dt.datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    space_id: int = Field(foreign_key="space.id")
+    org_id: int = Field(foreign_key="organisation.id")
+    booked_by_id: int | None = Field(default=None, foreign_key="staff.id")
+    series_id: int | None = Field(default=None, foreign_key="series.id", index=True)
+    start_at: dt.datetime = Field(sa_type=UTCDateTime)
+    end_at: dt.datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(default="confirmed", sa_type=String(16))
+    attendees: int = 1
+    purpose: str = Field(default="", sa_type=String(500))
+    confidential: bool = False
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(sa_type=UTCDateTime)
     #: A date of a series changed on its own: the start (UTC) its rule planned for it (the
     #: iCalendar RECURRENCE-ID). None for every other booking.
-    moved_from: dt.datetime | None = Field(
-        default=None, sa_column=Column(UTCDateTime, nullable=True))
+    moved_from: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class Audit(SQLModel, table=True):
+class Audit(StoreTable, table=True):
     """Append-only record of every change: who, when, what, and the values before and after.
 
     Its highest id doubles as the store's change counter, which open boards poll cheaply.
@@ -237,35 +221,35 @@ class Audit(SQLModel, table=True):
     __tablename__ = "audit"
     __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
     id: int | None = Field(default=None, primary_key=True)
-    at: dt.datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
-    actor: str = Field(sa_column=Column(String(64), nullable=False))
-    action: str = Field(sa_column=Column(String(32), nullable=False))
-    entity: str = Field(sa_column=Column(String(32), nullable=False))
-    entity_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
-    before: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    after: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    reason: str = Field(default="", sa_column=Column(String(500), nullable=False, default=""))
+    at: dt.datetime = Field(sa_type=UTCDateTime, index=True)
+    actor: str = Field(sa_type=String(64))
+    action: str = Field(sa_type=String(32))
+    entity: str = Field(sa_type=String(32))
+    entity_id: int | None = None
+    before: str | None = Field(default=None, sa_type=Text)
+    after: str | None = Field(default=None, sa_type=Text)
+    reason: str = Field(default="", sa_type=String(500))
     #: PostgreSQL: the database login that wrote the record (a trigger sets it from
     #: ``session_user``; nothing else can), so an administrator acting as someone else is
     #: recorded as both. NULL on SQLite, one trust domain.
-    db_login: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    db_login: str | None = Field(default=None, sa_type=String(64))
 
 
-class UnmetDemand(SQLModel, table=True):
+class UnmetDemand(StoreTable, table=True):
     """A request that found no fitting space: the evidence of where space runs short."""
 
     __tablename__ = "unmet_demand"
     __table_args__ = (Index("ix_unmet_site_start", "site_id", "start_at"),)
     id: int | None = Field(default=None, primary_key=True)
-    recorded_at: dt.datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
-    site_id: int = _fk("site.id")
-    kind: str = Field(sa_column=Column(String(16), nullable=False))
-    start_at: dt.datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
-    end_at: dt.datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
-    attendees: int = Field(default=1, sa_column=Column(Integer, nullable=False, default=1))
-    features: str = Field(default="", sa_column=Column(String(500), nullable=False, default=""))
-    org_id: int | None = _fk("organisation.id", nullable=True)
-    staff_id: int | None = _fk("staff.id", nullable=True)
+    recorded_at: dt.datetime = Field(sa_type=UTCDateTime)
+    site_id: int = Field(foreign_key="site.id")
+    kind: str = Field(sa_type=String(16))
+    start_at: dt.datetime = Field(sa_type=UTCDateTime)
+    end_at: dt.datetime = Field(sa_type=UTCDateTime)
+    attendees: int = 1
+    features: str = Field(default="", sa_type=String(500))
+    org_id: int | None = Field(default=None, foreign_key="organisation.id")
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
 
 
 # ------------------------------------------------------------------ usage summaries
@@ -277,7 +261,7 @@ class UnmetDemand(SQLModel, table=True):
 # They hold no facts of their own: dropping their rows and marking everything rebuilds them.
 
 
-class UsageMark(SQLModel, table=True):
+class UsageMark(StoreTable, table=True):
     """A change that the usage summaries have not caught up with yet.
 
     ``start_at``/``end_at`` give the booking's interval (the days to recompute); NULL means
@@ -288,18 +272,16 @@ class UsageMark(SQLModel, table=True):
     __tablename__ = "usage_mark"
     __table_args__ = (Index("ix_usage_mark_site", "site_id"),)
     id: int | None = Field(default=None, primary_key=True)
-    site_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
-    start_at: dt.datetime | None = Field(
-        default=None, sa_column=Column(UTCDateTime, nullable=True))
-    end_at: dt.datetime | None = Field(
-        default=None, sa_column=Column(UTCDateTime, nullable=True))
+    site_id: int | None = None
+    start_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    end_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-def _usage_table(name: str, keys: list[Column], *, measures: bool = True) -> Table:
+def _usage_table(name: str, keys: list[Column[Any]], *, measures: bool = True) -> Table:
     """A summary keyed by site and local day (plus ``keys``), with the local weekday (0 =
     Monday), ISO week (``2026-W48``) and month (``2026-11``) of the day stored beside it so
     that reports group by them in SQL on any backend."""
-    cols = [
+    cols: list[Column[Any]] = [
         Column("site_id", Integer, primary_key=True, autoincrement=False),
         Column("day", Date, primary_key=True),
         *keys,
@@ -313,7 +295,7 @@ def _usage_table(name: str, keys: list[Column], *, measures: bool = True) -> Tab
     return Table(name, SQLModel.metadata, *cols, sqlite_with_rowid=False)
 
 
-def _key(name: str, type_: Any) -> Column:
+def _key(name: str, type_: Any) -> Column[Any]:
     return Column(name, type_, primary_key=True, autoincrement=False)
 
 
@@ -340,11 +322,11 @@ USAGE_LEVEL = _usage_table("usage_level", [
     _key("kind", String(16)), _key("level", Integer)], measures=False)
 
 
-class StoreSetting(SQLModel, table=True):
+class StoreSetting(StoreTable, table=True):
     """Per-store settings, one row per name (``horizon_weeks``: how far ahead anyone may
     book). A name without a row has its default (``booking/horizon.py``)."""
 
     __tablename__ = "store_setting"
 
-    name: str = Field(sa_column=Column(String(64), primary_key=True))
-    value: str = Field(sa_column=Column(String(200), nullable=False))
+    name: str = Field(sa_type=String(64), primary_key=True)
+    value: str = Field(sa_type=String(200))

@@ -1,6 +1,7 @@
 """Alembic environment: migrations run on the connection cospace hands over."""
 
 from alembic import context
+from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 import db.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -14,14 +15,17 @@ def run_migrations_online() -> None:
     if connection is None:
         from db.engine import make_engine, write_tx
 
-        engine = make_engine(config.get_main_option("sqlalchemy.url"))
+        url = config.get_main_option("sqlalchemy.url")
+        if not url:
+            raise RuntimeError("No store to migrate: give alembic a sqlalchemy.url.")
+        engine = make_engine(url)
         with write_tx(engine) as conn:
             _run(conn)
         return
     _run(connection)
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

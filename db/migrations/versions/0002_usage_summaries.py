@@ -101,7 +101,7 @@ FOR EACH ROW WHEN (OLD.tz IS DISTINCT FROM NEW.tz) EXECUTE FUNCTION usage_mark_s
 
 
 def _summary(name: str, *keys: tuple[sa.Column, bool], bookings: bool = True) -> None:
-    cols = [
+    cols: list[sa.Column] = [
         sa.Column('site_id', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('day', sa.Date(), nullable=False),
         *(c for c, _ in keys),
