@@ -87,9 +87,9 @@ def downgrade() -> None:
 
 
 # --------------------------------------------------------------------------- PostgreSQL
-def _names(conn) -> tuple[str, str, dict[str, str]]:  # type: ignore[no-untyped-def]
-    db = conn.exec_driver_sql("SELECT current_database()").scalar()
-    schema = conn.exec_driver_sql("SELECT current_schema()").scalar()
+def _names(conn: sa.Connection) -> tuple[str, str, dict[str, str]]:
+    db = conn.exec_driver_sql("SELECT current_database()").scalar_one()
+    schema = conn.exec_driver_sql("SELECT current_schema()").scalar_one()
     roles = {k: f"{db}_{v}" for k, v in GROUPS.items()}
     roles[DISPLAY] = f"{db}_{DISPLAY}"
     return db, schema, roles
