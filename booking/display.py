@@ -199,19 +199,43 @@ def build_display(rows: DisplayRows, now: dt.datetime, *, spaces: Sequence[str] 
     minute = local.hour * 60 + local.minute
     reason = closed_reason(site, today)
     opens, closes = (None, None) if reason is not None else site.hours[today.weekday()]
+    chosen = _chosen_spaces(rows, site.code, spaces, kind)
+    busy = _busy_slots(rows, chosen, site, today, now, show_org)
+    next_open = _next_opening(site, today, minute)
+    states = tuple(_space_state(s, busy[s.id], minute, reason, opens, closes, next_open)
+                   for s in chosen)
+    return DisplayState(
+        site_code=site.code, site_name=plain(site.name), tz=tz, now=now,
+        time_text=f"{local.hour:02d}:{local.minute:02d}",
+        date_text=f"{WEEKDAY_NAMES[today.weekday()]} {today.day} {local:%B}",
+        minute=minute, opens=opens, closes=closes, closed_reason=reason,
+        status_text=_status_text(minute, reason, opens, closes, next_open), spaces=states,
+        show_org=show_org)
 
+
+def _chosen_spaces(rows: DisplayRows, site_code: str, spaces: Sequence[str],
+                   kind: str | None) -> list[Any]:
+    """The spaces asked for, in that order (an unknown one is :class:`NotFound`), or every
+    active space by kind and code; only those of ``kind`` if given."""
     by_code = {s.code: s for s in rows.spaces}
     if spaces:
         missing = [c for c in spaces if c not in by_code]
         if missing:
-            raise NotFound(f"There is no space '{missing[0]}' at {site.code}.")
+            raise NotFound(f"There is no space '{missing[0]}' at {site_code}.")
         chosen = [by_code[c] for c in spaces]
     else:
         chosen = sorted((s for s in rows.spaces if s.active),
                         key=lambda s: (KINDS.index(s.kind) if s.kind in KINDS else 9, s.code))
     if kind is not None:
         chosen = [s for s in chosen if s.kind == kind]
+    return chosen
 
+
+def _busy_slots(rows: DisplayRows, chosen: Sequence[Any], site: SiteInfo, today: dt.date,
+                now: dt.datetime, show_org: bool) -> dict[int, list[Slot]]:
+    """The rest of today's bookings of each chosen space, by space id, as local minutes: not
+    those over already, nor a desk nobody checked in for (released, so free)."""
+    tz = site.tz
     lo, hi = day_bounds(today, tz)
     release_after = dt.timedelta(minutes=site.release_after_minutes)
     busy: dict[int, list[Slot]] = {s.id: [] for s in chosen}
@@ -227,24 +251,19 @@ def build_display(rows: DisplayRows, now: dt.datetime, *, spaces: Sequence[str] 
         org = b.org_code if show_org and not b.confidential else None
         busy[b.space_id].append(Slot(_minutes(b.start_at, tz, lo, hi),
                                      _minutes(b.end_at, tz, lo, hi), org))
+    return busy
 
-    next_open = _next_opening(site, today, minute)
-    states = tuple(_space_state(s, busy[s.id], minute, reason, opens, closes, next_open)
-                   for s in chosen)
+
+def _status_text(minute: int, reason: str | None, opens: int | None, closes: int | None,
+                 next_open: str | None) -> str:
+    """``Open until 17:00``, ``Opens 08:30, closes 17:00``, ``Closed now · opens ...``."""
     if reason is not None:
-        status = "Closed today" + (f" · opens {next_open}" if next_open else "")
-    elif opens is not None and minute < opens:
-        status = f"Opens {hm(opens)}, closes {hm(closes or 0)}"
-    elif closes is not None and minute >= closes:
-        status = "Closed now" + (f" · opens {next_open}" if next_open else "")
-    else:
-        status = f"Open until {hm(closes or 0)}"
-    return DisplayState(
-        site_code=site.code, site_name=plain(site.name), tz=tz, now=now,
-        time_text=f"{local.hour:02d}:{local.minute:02d}",
-        date_text=f"{WEEKDAY_NAMES[today.weekday()]} {today.day} {local:%B}",
-        minute=minute, opens=opens, closes=closes, closed_reason=reason,
-        status_text=status, spaces=states, show_org=show_org)
+        return "Closed today" + (f" · opens {next_open}" if next_open else "")
+    if opens is not None and minute < opens:
+        return f"Opens {hm(opens)}, closes {hm(closes or 0)}"
+    if closes is not None and minute >= closes:
+        return "Closed now" + (f" · opens {next_open}" if next_open else "")
+    return f"Open until {hm(closes or 0)}"
 
 
 def _minutes(value: dt.datetime, tz: str, lo: dt.datetime, hi: dt.datetime) -> int:

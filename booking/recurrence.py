@@ -84,6 +84,25 @@ def build_rule(repeat: Repeat, first: dt.date) -> str:
     UNTIL is a floating local time (the end of the until date), matching the floating local
     DTSTART the series keeps; :mod:`booking.ical` turns it into UTC for export.
     """
+    _check_extent(repeat, first)
+    parts = [f"FREQ={repeat.freq.upper()}"]
+    if repeat.every != 1:
+        parts.append(f"INTERVAL={repeat.every}")
+    if repeat.freq == "weekly":
+        parts.append(_weekly_byday(repeat, first))
+    else:
+        parts.append(_monthly_byday(repeat, first))
+    parts.append("WKST=MO")
+    if repeat.count is not None:
+        parts.append(f"COUNT={repeat.count}")
+    else:
+        assert repeat.until is not None
+        parts.append(f"UNTIL={repeat.until.strftime('%Y%m%d')}T235959")
+    return ";".join(parts)
+
+
+def _check_extent(repeat: Repeat, first: dt.date) -> None:
+    """A known repeat, every 1 to 52, and either an until date within the limit or a count."""
     if repeat.freq not in FREQS:
         raise InvalidInput(f"'{repeat.freq}' is not a repeat (weekly or monthly).")
     if repeat.every < 1 or repeat.every > 52:
@@ -106,40 +125,38 @@ def build_rule(repeat: Repeat, first: dt.date) -> str:
                 f"A series may run at most {MAX_YEARS} years: from {first.isoformat()} "
                 f"until {limit.isoformat()} at the latest, not {repeat.until.isoformat()}."
             )
-    parts = [f"FREQ={repeat.freq.upper()}"]
-    if repeat.every != 1:
-        parts.append(f"INTERVAL={repeat.every}")
-    if repeat.freq == "weekly":
-        days = sorted(set(repeat.weekdays)) or [first.weekday()]
-        if first.weekday() not in days:
-            raise InvalidInput(
-                f"The first date, {WEEKDAY_NAMES[first.weekday()]} {first.isoformat()}, is not "
-                f"one of the days asked for ({', '.join(WEEKDAYS[d] for d in days)}): start on "
-                "the first day you want."
-            )
-        parts.append("BYDAY=" + ",".join(_BYDAY[d] for d in days))
-    else:
-        if repeat.weekdays and set(repeat.weekdays) != {first.weekday()}:
-            raise InvalidInput(
-                "A monthly series repeats on the weekday of its first date "
-                f"({WEEKDAY_NAMES[first.weekday()]}); --on cannot name other days."
-            )
-        nth = repeat.nth if repeat.nth is not None else nth_of(first)
-        if nth not in _ORDINALS:
-            raise InvalidInput(f"'{nth}' is not a week of the month (1 to 4, or -1 for the last).")
-        if not _is_nth(first, nth):
-            raise InvalidInput(
-                f"{first.isoformat()} is not the {_ORDINALS[nth]} "
-                f"{WEEKDAY_NAMES[first.weekday()]} of its month."
-            )
-        parts.append(f"BYDAY={nth}{_BYDAY[first.weekday()]}")
-    parts.append("WKST=MO")
-    if repeat.count is not None:
-        parts.append(f"COUNT={repeat.count}")
-    else:
-        assert repeat.until is not None
-        parts.append(f"UNTIL={repeat.until.strftime('%Y%m%d')}T235959")
-    return ";".join(parts)
+
+
+def _weekly_byday(repeat: Repeat, first: dt.date) -> str:
+    """``BYDAY=MO,TH``: the weekdays asked for (default the first date's), which must
+    include the first date's."""
+    days = sorted(set(repeat.weekdays)) or [first.weekday()]
+    if first.weekday() not in days:
+        raise InvalidInput(
+            f"The first date, {WEEKDAY_NAMES[first.weekday()]} {first.isoformat()}, is not "
+            f"one of the days asked for ({', '.join(WEEKDAYS[d] for d in days)}): start on "
+            "the first day you want."
+        )
+    return "BYDAY=" + ",".join(_BYDAY[d] for d in days)
+
+
+def _monthly_byday(repeat: Repeat, first: dt.date) -> str:
+    """``BYDAY=2TU``: the first date's weekday, in the week of the month it falls in (or the
+    one asked for, which it must fall in)."""
+    if repeat.weekdays and set(repeat.weekdays) != {first.weekday()}:
+        raise InvalidInput(
+            "A monthly series repeats on the weekday of its first date "
+            f"({WEEKDAY_NAMES[first.weekday()]}); --on cannot name other days."
+        )
+    nth = repeat.nth if repeat.nth is not None else nth_of(first)
+    if nth not in _ORDINALS:
+        raise InvalidInput(f"'{nth}' is not a week of the month (1 to 4, or -1 for the last).")
+    if not _is_nth(first, nth):
+        raise InvalidInput(
+            f"{first.isoformat()} is not the {_ORDINALS[nth]} "
+            f"{WEEKDAY_NAMES[first.weekday()]} of its month."
+        )
+    return f"BYDAY={nth}{_BYDAY[first.weekday()]}"
 
 
 def _is_nth(day: dt.date, nth: int) -> bool:
