@@ -138,10 +138,10 @@ def _print_json(value: Any) -> None:
 
 
 def cmd_init(args: argparse.Namespace, url: str, login: str) -> int:
-    from booking.service import _safe_url
+    from booking.opening import safe_url
 
     app, was_new = Cospace.init(url, login)
-    where = _safe_url(url)
+    where = safe_url(url)
     outcome = getattr(app, "init_outcome", "created" if was_new else "upgraded")
     if outcome == "created":
         print(f"Created the store at {where}; {app.login} is its administrator.")
