@@ -268,8 +268,8 @@ def cmd_free(args: argparse.Namespace, url: str, login: str) -> int:
           "unmet demand.")
     if result.suggestions:
         print("Nearest free times that day:")
-        for s in result.suggestions:
-            print(f"  {s.space:<8} {human_span(s.start, s.end, s.tz)}")
+        for hint in result.suggestions:
+            print(f"  {hint.space:<8} {human_span(hint.start, hint.end, hint.tz)}")
     else:
         print("Nothing fitting is free for that long on that day.")
     return 0
