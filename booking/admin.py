@@ -59,15 +59,18 @@ def check(ctx: Context, kind: str, values: Mapping[str, str]) -> Saved:
 
 
 def save(ctx: Context, kind: str, values: Mapping[str, str], *, dry_run: bool = False,
-         source: str = "admin screen", reason: str | None = None) -> Saved:
+         source: str = "admin screen", reason: str | None = None,
+         new: str | None = None) -> Saved:
     """Add or update one record from the texts of a form. Fields left out keep their stored
-    value. One transaction, one audit entry; :class:`FormInvalid` names every wrong field."""
+    value. One transaction, one audit entry; :class:`FormInvalid` names every wrong field.
+    ``new`` ("a site"): only add; a key in use is refused
+    (:func:`booking.imports.import_records`)."""
     fmt = imports.FORMATS[kind]
     key = (values.get(fmt.key) or "").strip()
     if not key:
         raise FormInvalid({fmt.key: "is empty (it is required)"})
     try:
-        texts = {**form_values(ctx, kind, key), **values}
+        texts = dict(values) if new else {**form_values(ctx, kind, key), **values}
     except NotFound:
         texts = dict(values)
     texts = {k: ("" if v is None else str(v)) for k, v in texts.items()}
@@ -77,7 +80,7 @@ def save(ctx: Context, kind: str, values: Mapping[str, str], *, dry_run: bool = 
     try:
         result = imports.import_records(
             ctx, kind, [imports.Record(2, record)], source=source, problems=problems,
-            dry_run=dry_run, hints=False, reason=reason)
+            dry_run=dry_run, hints=False, reason=reason, new=new)
     except imports.ImportRejected as exc:
         raise FormInvalid(_by_column(exc.problems)) from exc
     c = result.changes[0]

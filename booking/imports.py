@@ -244,10 +244,13 @@ def _apply_parts(store: StoredRecords, kind: str, touched: Sequence[tuple[Record
 
 def import_records(ctx: Context, kind: str, records: list[Record], *, source: str,
                    problems: Sequence[Problem] = (), dry_run: bool = False,
-                   hints: bool = True, reason: str | None = None) -> ImportResult:
+                   hints: bool = True, reason: str | None = None,
+                   new: str | None = None) -> ImportResult:
     """Check ``records`` against the store and, unless ``dry_run``, write them in one
     transaction with one audit entry per change. Raises :class:`ImportRejected` listing every
-    problem (nothing written) when any row is wrong."""
+    problem (nothing written) when any row is wrong. ``new`` ("an organisation"): the records
+    must be new, and one whose key is in use is refused ("There is already an organisation
+    'NCS'."), except the first administrator joining an organisation."""
     fmt = FORMATS[kind]
     problems = list(problems)
     now = ctx.now()
@@ -256,6 +259,8 @@ def import_records(ctx: Context, kind: str, records: list[Record], *, source: st
         permissions.require_admin_action(actor, fmt.permission)
         store = StoredRecords(conn)
         planned = plan(store, kind, records, problems, hints=hints)
+        if new is not None:
+            _refuse_taken(store, kind, planned, new)
         if kind == "staff":
             for rec, change, _ in planned:
                 if rec.key == actor.login and ({"role", "active"} & set(change.fields)):
@@ -270,10 +275,22 @@ def import_records(ctx: Context, kind: str, records: list[Record], *, source: st
         if not dry_run:
             _apply_all(store, kind, planned, actor=actor.login, now=now,
                        reason=reason or f"import {kind} from {source}")
-    if not dry_run and any(c.action != "unchanged" for _, c, _ in planned):
-        ctx.forget_actor()
+    if kind == "staff" and not dry_run and any(c.action != "unchanged" for _, c, _ in planned):
+        ctx.forget_actor()  # the acting person's own record may have changed
     return ImportResult(kind, source, [c for _, c, _ in planned], applied=not dry_run,
                         warnings=warnings)
+
+
+def _refuse_taken(store: StoredRecords, kind: str, planned: Sequence[Planned],
+                  article: str) -> None:
+    for rec, _, row_id in planned:
+        if row_id is None:
+            continue
+        if kind == "staff":
+            _, before = store.current("staff", [rec.key])[rec.key]
+            if before["org"] is None and before["role"] == "admin":
+                continue  # the first administrator joins an organisation
+        raise InvalidInput(f"There is already {article} '{rec.key}'.")
 
 
 def _stranded(conn: Tx, kind: str, planned: Sequence[tuple[Record, Change, int | None]],

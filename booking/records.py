@@ -87,17 +87,7 @@ def add(ctx: Context, kind: str, values: Mapping[str, str]) -> admin.Saved:
     The first administrator (who has no organisation yet) may be "added" to one: that updates
     their record, as it always has."""
     _require(ctx, kind)
-    key_column = imports.FORMATS[kind].key
-    key = (values.get(key_column) or "").strip()
-    try:
-        current = admin.form_values(ctx, kind, key) if key else None
-    except NotFound:
-        current = None
-    if current is not None:
-        first_admin = kind == "staff" and not current["org"] and current["role"] == "admin"
-        if not first_admin:
-            raise InvalidInput(f"There is already {ARTICLE[kind]} '{key}'.")
-    return admin.save(ctx, kind, values, source=SOURCE, reason=REASON)
+    return admin.save(ctx, kind, values, source=SOURCE, reason=REASON, new=ARTICLE[kind])
 
 
 def update(ctx: Context, kind: str, key: str, changes: Mapping[str, str]) -> admin.Saved:
