@@ -10,12 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from booking import closures, imports
+from booking.context import Context
 from booking.errors import InvalidInput, NotFound
 from booking.imports import Change, Problem
-from db.engine import read_tx
 
 #: Singular words for the kinds of record, for messages.
 WHAT = {"orgs": "organisation", "sites": "site", "spaces": "space", "staff": "staff member"}
@@ -36,10 +35,10 @@ class FormInvalid(InvalidInput):
         self.problems = dict(problems)
 
 
-def form_values(app: Any, kind: str, key: str) -> dict[str, str]:
+def form_values(ctx: Context, kind: str, key: str) -> dict[str, str]:
     """The stored record ``key`` as the texts a form (or an import file) would hold."""
-    with read_tx(app.engine) as conn:
-        found = imports._current(conn, kind, key)
+    with ctx.reading() as conn:
+        found = imports.current_record(conn, kind, key)
     if found is None:
         raise NotFound(f"There is no {WHAT[kind]} '{key}'.")
     texts = {k: imports.show(v) for k, v in found[1].items()}
@@ -53,22 +52,25 @@ def blank_form(kind: str) -> dict[str, str]:
     return {c.name: imports.show(c.default) for c in imports.FORMATS[kind].columns}
 
 
-def check(app: Any, kind: str, values: Mapping[str, str]) -> Saved:
+def check(ctx: Context, kind: str, values: Mapping[str, str]) -> Saved:
     """What saving ``values`` would change (nothing is written); :class:`FormInvalid` if
     any field is wrong."""
-    return save(app, kind, values, dry_run=True)
+    return save(ctx, kind, values, dry_run=True)
 
 
-def save(app: Any, kind: str, values: Mapping[str, str], *, dry_run: bool = False,
-         source: str = "admin screen", reason: str | None = None) -> Saved:
+def save(ctx: Context, kind: str, values: Mapping[str, str], *, dry_run: bool = False,
+         source: str = "admin screen", reason: str | None = None,
+         new: str | None = None) -> Saved:
     """Add or update one record from the texts of a form. Fields left out keep their stored
-    value. One transaction, one audit entry; :class:`FormInvalid` names every wrong field."""
+    value. One transaction, one audit entry; :class:`FormInvalid` names every wrong field.
+    ``new`` ("a site"): only add; a key in use is refused
+    (:func:`booking.imports.import_records`)."""
     fmt = imports.FORMATS[kind]
     key = (values.get(fmt.key) or "").strip()
     if not key:
         raise FormInvalid({fmt.key: "is empty (it is required)"})
     try:
-        texts = {**form_values(app, kind, key), **values}
+        texts = dict(values) if new else {**form_values(ctx, kind, key), **values}
     except NotFound:
         texts = dict(values)
     texts = {k: ("" if v is None else str(v)) for k, v in texts.items()}
@@ -77,8 +79,8 @@ def save(app: Any, kind: str, values: Mapping[str, str], *, dry_run: bool = Fals
         raise FormInvalid(_by_column(problems))
     try:
         result = imports.import_records(
-            app, kind, [imports.Record(2, record)], source=source, problems=problems,
-            dry_run=dry_run, hints=False, reason=reason)
+            ctx, kind, [imports.Record(2, record)], source=source, problems=problems,
+            dry_run=dry_run, hints=False, reason=reason, new=new)
     except imports.ImportRejected as exc:
         raise FormInvalid(_by_column(exc.problems)) from exc
     c = result.changes[0]
@@ -93,33 +95,33 @@ def _by_column(problems: list[Problem]) -> dict[str, str]:
     return out
 
 
-def update_site_hours(app: Any, site: str, hours: str) -> Saved:
+def update_site_hours(ctx: Context, site: str, hours: str) -> Saved:
     """Change a site's opening hours (``"mon-thu 08:30-17:00, fri 08:30-16:30"``)."""
-    return save(app, "sites", {"code": site, "hours": hours})
+    return save(ctx, "sites", {"code": site, "hours": hours})
 
 
-def update_site(app: Any, site: str, **fields: str) -> Saved:
+def update_site(ctx: Context, site: str, **fields: str) -> Saved:
     """Change a site's name, hours, tz or holidays (texts as in ``sites.csv``)."""
-    return save(app, "sites", {"code": site, **fields})
+    return save(ctx, "sites", {"code": site, **fields})
 
 
-def update_space(app: Any, space: str, **fields: str) -> Saved:
+def update_space(ctx: Context, space: str, **fields: str) -> Saved:
     """Change a space's kind, capacity, features, private, active, restricted_to, name or site
     (texts as in ``spaces.csv``)."""
-    return save(app, "spaces", {"code": space, **fields})
+    return save(ctx, "spaces", {"code": space, **fields})
 
 
-def update_org(app: Any, org: str, **fields: str) -> Saved:
+def update_org(ctx: Context, org: str, **fields: str) -> Saved:
     """Change an organisation's name, host, advance_weeks or active."""
-    return save(app, "orgs", {"code": org, **fields})
+    return save(ctx, "orgs", {"code": org, **fields})
 
 
-def add_closure(app: Any, site: str, first: dt.date, last: dt.date | None = None, *,
+def add_closure(ctx: Context, site: str, first: dt.date, last: dt.date | None = None, *,
                 reason: str) -> closures.ClosureResult:
     """Close a site (see :func:`booking.closures.add_closure`)."""
-    return closures.add_closure(app, site, first, last, reason=reason)
+    return closures.add_closure(ctx, site, first, last, reason=reason)
 
 
-def closed_days(app: Any, site: str, first: dt.date | None = None,
+def closed_days(ctx: Context, site: str, first: dt.date | None = None,
                 last: dt.date | None = None) -> list[closures.ClosedDay]:
-    return closures.closed_days(app, site, first, last)
+    return closures.closed_days(ctx, site, first, last)

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from booking import permissions
+from booking.context import Context
 from booking.errors import InvalidInput, NotFound
 from booking.models import Actor
 from booking.timeutil import day_bounds, iso_local, parse_date
-from db import audit as qaud
-from db import queries as q
-from db.engine import read_tx
+from db import audit as audit_queries
+from db import queries
 
 #: Keys of a booking's audit values that are its private details.
 PRIVATE_KEYS = frozenset({"purpose", "attendees", "booked_by_id", "booked_by", "notes"})
@@ -105,7 +105,7 @@ def entry_for(row: Any, viewer: Actor) -> AuditEntry:
                       signed_in_as=signed_in)
 
 
-def trail(app: Any, *, booking: int | None = None, start: str | dt.date | None = None,
+def trail(ctx: Context, *, booking: int | None = None, start: str | dt.date | None = None,
           end: str | dt.date | None = None, tz: str = DEFAULT_TZ) -> list[AuditEntry]:
     """The audit records the acting staff member may read, oldest first; ``start``/``end``
     are days (inclusive) in ``tz``."""
@@ -115,18 +115,15 @@ def trail(app: Any, *, booking: int | None = None, start: str | dt.date | None =
         raise InvalidInput("--to is before --from.")
     lo = day_bounds(lo_day, tz)[0] if lo_day else None
     hi = day_bounds(hi_day, tz)[1] if hi_day else None
-    with read_tx(app.engine) as conn:
-        row = q.staff_row(conn, app.login)
-        viewer = (Actor(login=app.login) if row is None or not row.active else
-                  Actor(login=row.login, staff_id=row.id, name=row.name, org_id=row.org_id,
-                        org_code=row.org_code, role=row.role))
+    with ctx.reading() as conn:
+        viewer = ctx.load_actor(conn)
         permissions.require_known(viewer)
         if booking is not None:
-            b = q.booking_row(conn, booking)
+            b = queries.booking_row(conn, booking)
             if b is None:
                 raise NotFound(f"There is no booking #{booking}.")
         everything = permissions.may_admin_action(viewer, "audit-all")
-        rows = qaud.audit_rows(
+        rows = audit_queries.audit_rows(
             conn, booking_id=booking, start=lo, end=hi,
             org_id=None if everything else (viewer.org_id if viewer.org_id is not None else -1),
             login=None if everything else viewer.login,
@@ -134,6 +131,6 @@ def trail(app: Any, *, booking: int | None = None, start: str | dt.date | None =
         return [entry_for(r, viewer) for r in rows]
 
 
-def history(app: Any, booking_id: int) -> list[AuditEntry]:
+def history(ctx: Context, booking_id: int) -> list[AuditEntry]:
     """A booking's history (the TUI's history view)."""
-    return trail(app, booking=booking_id)
+    return trail(ctx, booking=booking_id)

@@ -10,16 +10,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select
-
 from booking import limits, permissions
+from booking.context import Context
 from booking.errors import InvalidInput, NotFound
 from booking.models import ACTIVE_STATUSES, BookingView
 from booking.rules import _bank_holidays
 from booking.timeutil import day_bounds, to_local
-from db import queries as q
-from db.engine import read_tx, write_tx
-from db.tables import Closure
+from db import queries, setup_queries
 
 #: At most this many days in one ``closure add`` (a typo in --to should not close a decade).
 MAX_CLOSURE_DAYS = 366
@@ -56,7 +53,7 @@ class ClosureResult:
         }
 
 
-def add_closure(app: Any, site_code: str, first: dt.date, last: dt.date | None = None, *,
+def add_closure(ctx: Context, site_code: str, first: dt.date, last: dt.date | None = None, *,
                 reason: str) -> ClosureResult:
     """Close ``site_code`` from ``first`` to ``last`` (inclusive), one audit entry per day.
 
@@ -72,21 +69,20 @@ def add_closure(app: Any, site_code: str, first: dt.date, last: dt.date | None =
     days = (last - first).days + 1
     if days > MAX_CLOSURE_DAYS:
         raise InvalidInput(f"That closes {days} days; at most {MAX_CLOSURE_DAYS} at once.")
-    now = app.now()
-    with write_tx(app.engine) as conn:
-        actor = app._load_actor(conn)
+    now = ctx.now()
+    with ctx.writing() as conn:
+        actor = ctx.load_actor(conn)
         permissions.require_admin_action(actor, "manage-sites")
-        site = app._site(conn, code=site_code)
-        existing = q.closures(conn, site.id, first, last)
+        site = ctx.lookup_site(conn, code=site_code)
+        existing = queries.closures(conn, site.id, first, last)
         added, already = [], []
         for i in range(days):
             day = first + dt.timedelta(days=i)
             if day in existing:
                 already.append(day)
                 continue
-            closure_id = conn.execute(insert(Closure.__table__).values(
-                site_id=site.id, day=day, reason=reason)).inserted_primary_key[0]  # type: ignore[index]
-            q.add_audit(conn, at=now, actor=actor.login, action="create", entity="closure",
+            closure_id = setup_queries.insert_closure(conn, site.id, day, reason)
+            queries.add_audit(conn, at=now, actor=actor.login, action="create", entity="closure",
                         entity_id=closure_id,
                         after={"site": site.code, "day": day.isoformat(), "reason": reason})
             added.append(day)
@@ -95,31 +91,29 @@ def add_closure(app: Any, site_code: str, first: dt.date, last: dt.date | None =
             lo = day_bounds(added[0], site.tz)[0]
             hi = day_bounds(added[-1], site.tz)[1]
             wanted = set(added)
-            for row in q.booking_rows(conn, start=lo, end=hi, site_id=site.id,
+            for row in queries.booking_rows(conn, start=lo, end=hi, site_id=site.id,
                                       statuses=ACTIVE_STATUSES):
                 if to_local(row.start_at, site.tz).date() in wanted:
-                    affected.append(app._view(row, actor))
+                    affected.append(ctx.view(row, actor))
     return ClosureResult(site.code, added, already, reason, affected)
 
 
-def remove_closure(app: Any, site_code: str, first: dt.date,
+def remove_closure(ctx: Context, site_code: str, first: dt.date,
                    last: dt.date | None = None) -> list[dt.date]:
     """Reopen days closed by mistake (bank holidays stay); returns the days reopened."""
     last = last or first
     if last < first:
         raise InvalidInput(f"--to {last} is before {first}.")
-    now = app.now()
-    c = Closure.__table__
-    with write_tx(app.engine) as conn:
-        actor = app._load_actor(conn)
+    now = ctx.now()
+    with ctx.writing() as conn:
+        actor = ctx.load_actor(conn)
         permissions.require_admin_action(actor, "manage-sites")
-        site = app._site(conn, code=site_code)
-        rows = conn.execute(select(c).where(c.c.site_id == site.id, c.c.day >= first,
-                                            c.c.day <= last).order_by(c.c.day)).all()
+        site = ctx.lookup_site(conn, code=site_code)
+        rows = setup_queries.closures_between(conn, site.id, first, last)
         if not rows:
             raise NotFound(f"{site.code} has no closure between {first} and {last}.")
-        conn.execute(delete(c).where(c.c.id.in_([r.id for r in rows])))
-        q.add_audits(conn, [dict(at=now, actor=actor.login, action="delete", entity="closure",
+        setup_queries.delete_closures(conn, [r.id for r in rows])
+        queries.add_audits(conn, [dict(at=now, actor=actor.login, action="delete", entity="closure",
                                  entity_id=r.id, before={"site": site.code,
                                                          "day": r.day.isoformat(),
                                                          "reason": r.reason})
@@ -127,14 +121,14 @@ def remove_closure(app: Any, site_code: str, first: dt.date,
     return [r.day for r in rows]
 
 
-def closed_days(app: Any, site_code: str, first: dt.date | None = None,
+def closed_days(ctx: Context, site_code: str, first: dt.date | None = None,
                 last: dt.date | None = None) -> list[ClosedDay]:
     """Closures and bank holidays at a site from ``first`` (default today) to ``last``
     (default a year on), in date order."""
-    with read_tx(app.engine) as conn:
-        permissions.require_known(app._load_actor(conn))
-        site = app._site(conn, code=site_code)
-    first = first or to_local(app.now(), site.tz).date()
+    with ctx.reading() as conn:
+        permissions.require_known(ctx.load_actor(conn))
+        site = ctx.lookup_site(conn, code=site_code)
+    first = first or to_local(ctx.now(), site.tz).date()
     last = last or first + dt.timedelta(days=365)
     if last < first:
         raise InvalidInput(f"--to {last} is before --from {first}.")

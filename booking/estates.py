@@ -11,18 +11,19 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from booking import permissions
+from booking.context import parse_features, space_info
 from booking.errors import InvalidInput
 from booking.models import KIND_LABELS, KINDS, MAX_BOOKING_MINUTES, SpaceInfo
 from booking.reports import MAX_DAYS, open_minutes
-from booking.service import parse_features, space_info
 from booking.timeutil import day_bounds, utc
 from booking.whatif import Item, Shape, place, saturated_minutes
-from db import queries as q
-from db import whatif_queries as wq
-from db.engine import read_tx
+from db import queries, whatif_queries
+
+if TYPE_CHECKING:
+    from booking.service import Cospace
 
 #: The JSON fields, in order (a contract: scripts rely on them).
 FIELDS = ("site", "kind", "spaces_before", "spaces_after", "unmet_requests",
@@ -99,7 +100,7 @@ def most_common(spaces: list[SpaceInfo]) -> SpaceInfo:
     return min(spaces, key=lambda s: (-counts[shape_of(s)], s.code))
 
 
-def what_if(app: Any, *, site: str, kind: str, start: dt.date, end: dt.date, add: int = 0,
+def what_if(ctx: Cospace, *, site: str, kind: str, start: dt.date, end: dt.date, add: int = 0,
             remove: int = 0, like: str | None = None) -> WhatIf:
     """Replay ``start``..``end`` (local days, inclusive) at ``site`` with ``add`` more or
     ``remove`` fewer spaces of ``kind``.
@@ -117,17 +118,18 @@ def what_if(app: Any, *, site: str, kind: str, start: dt.date, end: dt.date, add
     if (end - start).days + 1 > MAX_DAYS:
         raise InvalidInput(f"A what-if covers at most {MAX_DAYS} days; ask for a shorter "
                            "period.")
-    app.sweep_releases()
-    with read_tx(app.engine) as conn:
-        permissions.require_admin_action(app._load_actor(conn), "reports")
-        info = app._site(conn, code=site)
-        rows = q.space_rows(conn, site_id=info.id, kind=kind, active_only=True)
-        restr = q.restrictions(conn, [r.id for r in rows])
+    ctx.sweep_releases()
+    with ctx.reading() as conn:
+        permissions.require_admin_action(ctx.load_actor(conn), "reports")
+        info = ctx.lookup_site(conn, code=site)
+        rows = queries.space_rows(conn, site_id=info.id, kind=kind, active_only=True)
+        restr = queries.restrictions(conn, [r.id for r in rows])
         spaces = [space_info(r, restr.get(r.id, frozenset())) for r in rows]
-        template = app._space(conn, like) if like else None
+        template = ctx.lookup_space(conn, like) if like else None
         lo, hi = utc(day_bounds(start, info.tz)[0]), utc(day_bounds(end, info.tz)[1])
-        raw_bookings = wq.kind_bookings(conn, info.id, kind, lo, hi, MAX_BOOKING_MINUTES)
-        raw_requests = wq.kind_requests(conn, info.id, kind, lo, hi)
+        raw_bookings = whatif_queries.kind_bookings(conn, info.id, kind, lo, hi,
+                                                    MAX_BOOKING_MINUTES)
+        raw_requests = whatif_queries.kind_requests(conn, info.id, kind, lo, hi)
     if template is not None and template.kind != kind:
         raise InvalidInput(f"{template.code} is a {template.kind} space, not a {kind} space.")
     code_of = {s.id: s.code for s in spaces}
@@ -142,34 +144,8 @@ def what_if(app: Any, *, site: str, kind: str, start: dt.date, end: dt.date, add
     for b in bookings:
         if b.space:
             booked_by_space[b.space] += b.end - b.start
-    after = [(s.code, shape_of(s)) for s in spaces]
-    if add:
-        if template is None:
-            if not spaces:
-                raise InvalidInput(f"{info.code} has no {kind} spaces to copy: say which "
-                                   "space the new ones are like with --like SPACE.")
-            template = most_common(spaces)
-        after += [(f"new-{i + 1}", shape_of(template)) for i in range(add)]
-        change = f"add {add} like {describe(template)}"
-    else:
-        if remove > len(spaces):
-            raise InvalidInput(f"{info.code} has only {len(spaces)} {kind} space"
-                               f"{'' if len(spaces) == 1 else 's'} in use; cannot remove "
-                               f"{remove}.")
-        order = sorted(spaces, key=lambda s: (booked_by_space[s.code], _neg(s.code)))
-        if template is not None:
-            if template.code not in code_of.values():
-                raise InvalidInput(f"{template.code} is not a {kind} space in use at "
-                                   f"{info.code}.")
-            same = [s for s in order if shape_of(s) == shape_of(template)
-                    and s.code != template.code]
-            order = [template, *same]
-            if remove > len(order):
-                raise InvalidInput(f"{info.code} has only {len(order)} {kind} space"
-                                   f"{'' if len(order) == 1 else 's'} like {template.code}.")
-        gone = {s.code for s in order[:remove]}
-        after = [(c, sh) for c, sh in after if c not in gone]
-        change = "remove " + ", ".join(sorted(gone))
+    after, change = _spaces_after(info.code, kind, spaces, template, add=add, remove=remove,
+                                  booked=booked_by_space)
     placed = place(after, bookings, requests)
     per_space = sum(m for _, _, m in open_minutes(info, start, end, False))
     booked_min = sum(b.end - b.start for b in bookings) / 60.0
@@ -187,6 +163,43 @@ def what_if(app: Any, *, site: str, kind: str, start: dt.date, end: dt.date, add
         start=start, end=end, change=change,
         saturated_hours_before=round(saturated_minutes(bookings, len(spaces)) / 60.0, 2),
         unmet_hours=round(sum(r.minutes for r in requests) / 60.0, 2))
+
+
+def _spaces_after(site: str, kind: str, spaces: list[SpaceInfo], template: SpaceInfo | None,
+                  *, add: int, remove: int,
+                  booked: Counter[str]) -> tuple[list[tuple[str, Shape]], str]:
+    """The spaces of ``kind`` after the change (code, shape), and the change in words."""
+    info_code = site
+    code_of = {s.id: s.code for s in spaces}
+    after = [(s.code, shape_of(s)) for s in spaces]
+    if add:
+        if template is None:
+            if not spaces:
+                raise InvalidInput(f"{info_code} has no {kind} spaces to copy: say which "
+                                   "space the new ones are like with --like SPACE.")
+            template = most_common(spaces)
+        after += [(f"new-{i + 1}", shape_of(template)) for i in range(add)]
+        change = f"add {add} like {describe(template)}"
+    else:
+        if remove > len(spaces):
+            raise InvalidInput(f"{info_code} has only {len(spaces)} {kind} space"
+                               f"{'' if len(spaces) == 1 else 's'} in use; cannot remove "
+                               f"{remove}.")
+        order = sorted(spaces, key=lambda s: (booked[s.code], _neg(s.code)))
+        if template is not None:
+            if template.code not in code_of.values():
+                raise InvalidInput(f"{template.code} is not a {kind} space in use at "
+                                   f"{info_code}.")
+            same = [s for s in order if shape_of(s) == shape_of(template)
+                    and s.code != template.code]
+            order = [template, *same]
+            if remove > len(order):
+                raise InvalidInput(f"{info_code} has only {len(order)} {kind} space"
+                                   f"{'' if len(order) == 1 else 's'} like {template.code}.")
+        gone = {s.code for s in order[:remove]}
+        after = [(c, sh) for c, sh in after if c not in gone]
+        change = "remove " + ", ".join(sorted(gone))
+    return after, change
 
 
 def _neg(code: str) -> tuple[int, ...]:

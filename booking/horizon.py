@@ -7,22 +7,21 @@ stored. ``cospace setting horizon-weeks N`` (administrators) changes it for a st
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Connection, select
+from typing import TYPE_CHECKING, Any
 
 from booking import limits, permissions
-from db import queries as q
-from db.engine import read_tx, write_tx
-from db.tables import StoreSetting
+from db import queries, setup_queries
+from db.engine import Tx
 
-SETTING = StoreSetting.__table__  # type: ignore[attr-defined]
+if TYPE_CHECKING:
+    from booking.context import Context
+
 NAME = "horizon_weeks"
 
 
-def weeks(conn: Connection) -> int:
+def weeks(conn: Tx) -> int:
     """The store's horizon in weeks (its default when unset or unreadable)."""
-    raw = conn.execute(select(SETTING.c.value).where(SETTING.c.name == NAME)).scalar()
+    raw = setup_queries.setting(conn, NAME)
     try:
         value = int(raw) if raw is not None else limits.DEFAULT_HORIZON_WEEKS
     except ValueError:
@@ -31,25 +30,21 @@ def weeks(conn: Connection) -> int:
     return value if lo <= value <= hi else limits.DEFAULT_HORIZON_WEEKS
 
 
-def get(app: Any) -> int:
-    with read_tx(app.engine) as conn:
+def get(ctx: Context) -> int:
+    with ctx.reading() as conn:
         return weeks(conn)
 
 
-def set_weeks(app: Any, value: Any) -> int:
+def set_weeks(ctx: Context, value: Any) -> int:
     """Set the store's horizon (administrators; audited)."""
     new = limits.bounded_int(value, "The booking horizon in weeks", *limits.HORIZON_WEEKS)
-    now = app.now()
-    with write_tx(app.engine) as conn:
-        actor = app._load_actor(conn)
+    now = ctx.now()
+    with ctx.writing() as conn:
+        actor = ctx.load_actor(conn)
         permissions.require_admin_action(actor, "manage-settings")
         old = weeks(conn)
-        exists = conn.execute(select(SETTING.c.name).where(SETTING.c.name == NAME)).first()
-        if exists:
-            conn.execute(SETTING.update().where(SETTING.c.name == NAME).values(value=str(new)))
-        else:
-            conn.execute(SETTING.insert().values(name=NAME, value=str(new)))
-        q.add_audit(conn, at=now, actor=actor.login, action="update", entity="setting",
+        setup_queries.set_setting(conn, NAME, str(new))
+        queries.add_audit(conn, at=now, actor=actor.login, action="update", entity="setting",
                     entity_id=None, before={NAME: old}, after={NAME: new})
     return new
 

@@ -13,24 +13,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import icalendar
-from sqlalchemy import Row
 
 from booking import permissions
+from booking.context import Context
 from booking.errors import InvalidInput
 from booking.limits import MAX_YEAR, MIN_YEAR, visible
 from booking.models import ACTIVE_STATUSES, Actor, BookingView
 from booking.recurrence import expand, rule_parts
 from booking.timeutil import day_bounds, in_zone, local, to_local, utc
-from db import queries as q
-from db import series as sq
-from db.engine import read_tx
-
-if TYPE_CHECKING:
-    from booking.service import Cospace
+from db import queries
+from db import series as series_queries
+from db.engine import Row
 
 PRODID = "-//cospace//room and desk booking//EN"
 DEFAULT_TZ = "Europe/London"
@@ -159,29 +155,29 @@ def build_calendar(singles: Sequence[BookingView],
     return cal
 
 
-def export_ical(app: Cospace, org: str, start: dt.date | None = None,
+def export_ical(ctx: Context, org: str, start: dt.date | None = None,
                 end: dt.date | None = None) -> bytes:
     """``org``'s active bookings from ``start`` to ``end`` (local dates, inclusive; without
     dates, from today on) as an iCalendar file. A series with any date in the window is
     exported whole, as its rule."""
-    now = app.now()
-    with read_tx(app.engine) as conn:
-        actor: Actor = app._load_actor(conn)
+    now = ctx.now()
+    with ctx.reading() as conn:
+        actor: Actor = ctx.load_actor(conn)
         permissions.require_known(actor)
-        org_ = app._org(conn, org)
+        org_ = ctx.lookup_org(conn, org)
         if start is None and end is None:
             start = to_local(now, DEFAULT_TZ).date()
         lo = day_bounds(start, DEFAULT_TZ)[0] if start else None
         hi = day_bounds(end, DEFAULT_TZ)[1] if end else None
-        rows = q.booking_rows(conn, start=lo, end=hi, org_id=org_.id,
+        rows = queries.booking_rows(conn, start=lo, end=hi, org_id=org_.id,
                               statuses=list(ACTIVE_STATUSES))
-        singles = [app._view(r, actor) for r in rows if r.series_id is None]
+        singles = [ctx.view(r, actor) for r in rows if r.series_id is None]
         ids = sorted({r.series_id for r in rows if r.series_id is not None})
         by_series: dict[int, list[BookingView]] = {i: [] for i in ids}
-        for r in sq.series_bookings(conn, ids):
+        for r in series_queries.series_bookings(conn, ids):
             if r.org_id == org_.id:
-                by_series[r.series_id].append(app._view(r, actor))
-        series = [(s, by_series[s.id]) for s in sq.series_rows(conn, ids)]
+                by_series[r.series_id].append(ctx.view(r, actor))
+        series = [(s, by_series[s.id]) for s in series_queries.series_rows(conn, ids)]
     cal = build_calendar(singles, series, now, f"{org_.name} ({org_.code}) — cospace")
     return cal.to_ical()
 

@@ -11,13 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
-
 from booking import admin, imports, permissions
+from booking.context import Context
 from booking.errors import InvalidInput, NotFound, NotPermitted
 from booking.timeutil import format_hours
-from db.engine import read_tx
-from db.tables import Space, Staff
+from db import setup_queries
 
 #: What each kind of record is called in a message ("There is already a site 'NGT'.").
 ARTICLE = {"orgs": "an organisation", "sites": "a site", "spaces": "a space",
@@ -41,31 +39,26 @@ def as_json(kind: str, values: Mapping[str, Any]) -> dict[str, Any]:
     return {c.name: _json_value(values.get(c.name)) for c in imports.FORMATS[kind].columns}
 
 
-def records(app: Any, kind: str, *, site: str | None = None,
+def records(ctx: Context, kind: str, *, site: str | None = None,
             org: str | None = None) -> list[dict[str, Any]]:
     """Every record of ``kind`` (``orgs``, ``sites``, ``spaces``, ``staff``) in code order, as
     :func:`as_json` shapes it. Set-up records are for staff (a login that is not one is
     refused); staff lists are an administrator's, and anyone else sees only the staff of
     their own organisation. ``site`` narrows spaces, ``org`` narrows staff."""
-    with read_tx(app.engine) as conn:
-        actor = app._load_actor(conn)
+    with ctx.reading() as conn:
+        actor = ctx.load_actor(conn)
         permissions.require_known(actor)
-        store = imports._Store(conn)
+        store = imports.StoredRecords(conn)
         if kind == "orgs":
             keys = sorted(store.orgs)
         elif kind == "sites":
             keys = sorted(store.sites)
         elif kind == "spaces":
-            sp = Space.__table__
-            stmt = select(sp.c.code).order_by(sp.c.code)
-            if site is not None:
-                if site not in store.sites:
-                    raise NotFound(f"There is no site '{site}'.")
-                stmt = stmt.where(sp.c.site_id == store.sites[site].id)
-            keys = list(conn.execute(stmt).scalars())
+            if site is not None and site not in store.sites:
+                raise NotFound(f"There is no site '{site}'.")
+            keys = setup_queries.space_codes(
+                conn, store.sites[site].id if site is not None else None)
         elif kind == "staff":
-            st = Staff.__table__
-            stmt = select(st.c.login).order_by(st.c.login)
             if org is not None and org not in store.orgs:
                 raise NotFound(f"There is no organisation '{org}'.")
             if actor.role != "admin":
@@ -76,46 +69,35 @@ def records(app: Any, kind: str, *, site: str | None = None,
                 org = actor.org_code
                 if org is None:
                     return []
-            if org is not None:
-                stmt = stmt.where(st.c.org_id == store.orgs[org].id)
-            keys = list(conn.execute(stmt).scalars())
+            keys = setup_queries.staff_logins(
+                conn, store.orgs[org].id if org is not None else None)
         else:
             raise InvalidInput(f"'{kind}' is not a kind of record ({', '.join(ARTICLE)}).")
         current = store.current(kind, keys)
     return [as_json(kind, current[k][1]) for k in keys if k in current]
 
 
-def _require(app: Any, kind: str) -> None:
-    permissions.require_admin_action(app.actor, imports.FORMATS[kind].permission)
+def _require(ctx: Context, kind: str) -> None:
+    permissions.require_admin_action(ctx.actor, imports.FORMATS[kind].permission)
 
 
-def add(app: Any, kind: str, values: Mapping[str, str]) -> admin.Saved:
+def add(ctx: Context, kind: str, values: Mapping[str, str]) -> admin.Saved:
     """Add one record from the texts of its import columns; a key already in use is refused.
 
     The first administrator (who has no organisation yet) may be "added" to one: that updates
     their record, as it always has."""
-    _require(app, kind)
-    key_column = imports.FORMATS[kind].key
-    key = (values.get(key_column) or "").strip()
-    try:
-        current = admin.form_values(app, kind, key) if key else None
-    except NotFound:
-        current = None
-    if current is not None:
-        first_admin = kind == "staff" and not current["org"] and current["role"] == "admin"
-        if not first_admin:
-            raise InvalidInput(f"There is already {ARTICLE[kind]} '{key}'.")
-    return admin.save(app, kind, values, source=SOURCE, reason=REASON)
+    _require(ctx, kind)
+    return admin.save(ctx, kind, values, source=SOURCE, reason=REASON, new=ARTICLE[kind])
 
 
-def update(app: Any, kind: str, key: str, changes: Mapping[str, str]) -> admin.Saved:
+def update(ctx: Context, kind: str, key: str, changes: Mapping[str, str]) -> admin.Saved:
     """Change the fields ``changes`` (texts as in the import file) of the record ``key``;
     fields not given keep their value. Nothing given is refused, as is a missing record."""
-    _require(app, kind)
+    _require(ctx, kind)
     if not changes:
         raise InvalidInput("Nothing to change: give at least one option (see --help).")
-    current = admin.form_values(app, kind, key)  # NotFound when there is no such record
-    if kind == "staff" and key == app.actor.login:
+    current = admin.form_values(ctx, kind, key)  # NotFound when there is no such record
+    if kind == "staff" and key == ctx.actor.login:
         parse = {"role": imports.role, "active": imports.yes_no}
         for column, check in parse.items():
             if column not in changes:
@@ -127,14 +109,14 @@ def update(app: Any, kind: str, key: str, changes: Mapping[str, str]) -> admin.S
             if not same:
                 raise NotPermitted("You cannot change your own role or retire yourself; "
                                    "ask another administrator.")
-    return admin.save(app, kind, {imports.FORMATS[kind].key: key, **changes}, source=SOURCE,
+    return admin.save(ctx, kind, {imports.FORMATS[kind].key: key, **changes}, source=SOURCE,
                       reason=REASON)
 
 
-def record(app: Any, kind: str, key: str) -> dict[str, Any]:
+def record(ctx: Context, kind: str, key: str) -> dict[str, Any]:
     """One record as :func:`as_json` shapes it (after a change, for ``--json``)."""
-    with read_tx(app.engine) as conn:
-        found = imports._current(conn, kind, key)
+    with ctx.reading() as conn:
+        found = imports.current_record(conn, kind, key)
     if found is None:
         raise NotFound(f"There is no {admin.WHAT[kind]} '{key}'.")
     return as_json(kind, found[1])

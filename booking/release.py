@@ -3,7 +3,7 @@
 A desk booking still ``confirmed`` ``site.release_after_minutes`` (default 30) after its start
 becomes ``released``: the space shows free again, the booking stays for the reports, and the
 change is audited with actor ``system``. A booking the front desk put back to confirmed (``cospace
-undo``) is not released again. There is no job to schedule: :func:`sweep` runs
+undo``) is not released again. There is no job to schedule: :func:`release_unclaimed` runs
 whenever the store is used (on open and before reads), at most once a minute per
 :class:`~booking.service.Cospace`.
 """
@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Engine
-
 from booking.errors import NotPermitted, StoreUnavailable
-from db import release_queries as rlq
-from db import status as sst
-from db.engine import read_tx, write_tx
+from db import release_queries
+from db import status as status_queries
+from db.engine import Engine, read_tx, write_tx
 
 #: Kinds of space that are released when nobody checks in.
 RELEASED_KINDS = ("desk",)
 SYSTEM_ACTOR = "system"
-#: The shortest gap between two sweeps by one app.
+#: The shortest gap between two runs of :func:`release_unclaimed` by one app.
 THROTTLE = dt.timedelta(seconds=60)
 
 
@@ -33,17 +31,17 @@ def due(candidates: list, now: dt.datetime) -> list[int]:
             if r.start_at + dt.timedelta(minutes=r.release_after_minutes) <= now]
 
 
-def sweep(engine: Engine, now: dt.datetime) -> list[int]:
+def release_unclaimed(engine: Engine, now: dt.datetime) -> list[int]:
     """Release every desk booking past its check-in time; returns the ids released.
 
     A cheap read first: the write lock is taken only when something is due. The update
     re-checks the status, so two terminals sweeping at once release each booking once.
     """
     with read_tx(engine) as conn:
-        candidates = list(rlq.release_candidates(conn, now, RELEASED_KINDS))
+        candidates = list(release_queries.release_candidates(conn, now, RELEASED_KINDS))
         ids = due(candidates, now)
         if ids:  # a release the front desk undid stays undone
-            kept = rlq.undone(conn, ids)
+            kept = release_queries.undone(conn, ids)
             ids = [i for i in ids if i not in kept]
         starts = {r.id: r.start_at for r in candidates}
     if not ids:
@@ -53,7 +51,7 @@ def sweep(engine: Engine, now: dt.datetime) -> list[int]:
     try:
         with write_tx(engine) as conn:
             # Locked and re-read: a booking checked in or moved meanwhile is left alone.
-            rows = [r for r in sst.locked_rows(conn, ids)
+            rows = [r for r in status_queries.locked_rows(conn, ids)
                     if r.status == "confirmed" and r.start_at == starts[r.id]]
             status.apply(conn, actor=SYSTEM_ACTOR, action="release", rows=rows, at=now,
                          reason="not checked in in time")

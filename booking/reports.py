@@ -436,16 +436,16 @@ class Reports:
                                "(interview, desk, workshop).")
         self.app.sweep_releases()
         with read_tx(self.app.engine) as conn:
-            actor = self.app._load_actor(conn)
+            actor = self.app.load_actor(conn)
             permissions.require_admin_action(actor, "reports")
             if site_codes:
                 sites = []
                 for code in site_codes:
-                    site = self.app._site(conn, code=code)
+                    site = self.app.lookup_site(conn, code=code)
                     if site.id not in {s.id for s in sites}:
                         sites.append(site)
             else:
-                sites = [self.app._site(conn, id=r.id) for r in _all_sites(conn)]
+                sites = [self.app.lookup_site(conn, id=r.id) for r in _all_sites(conn)]
             if not sites:
                 raise NotFound("There are no sites to report on yet.")
             spaces = list(rq.report_spaces(conn, [s.id for s in sites]))

@@ -138,10 +138,10 @@ def _print_json(value: Any) -> None:
 
 
 def cmd_init(args: argparse.Namespace, url: str, login: str) -> int:
-    from booking.service import _safe_url
+    from booking.opening import safe_url
 
     app, was_new = Cospace.init(url, login)
-    where = _safe_url(url)
+    where = safe_url(url)
     outcome = getattr(app, "init_outcome", "created" if was_new else "upgraded")
     if outcome == "created":
         print(f"Created the store at {where}; {app.login} is its administrator.")
@@ -268,8 +268,8 @@ def cmd_free(args: argparse.Namespace, url: str, login: str) -> int:
           "unmet demand.")
     if result.suggestions:
         print("Nearest free times that day:")
-        for s in result.suggestions:
-            print(f"  {s.space:<8} {human_span(s.start, s.end, s.tz)}")
+        for hint in result.suggestions:
+            print(f"  {hint.space:<8} {human_span(hint.start, hint.end, hint.tz)}")
     else:
         print("Nothing fitting is free for that long on that day.")
     return 0

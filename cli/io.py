@@ -218,7 +218,8 @@ def cmd_export_bookings(args: argparse.Namespace, url: str, login: str) -> int:
 
 # ------------------------------------------------------------------------ bulk cancel
 def cmd_bulk_cancel(args: argparse.Namespace, url: str, login: str) -> int:
-    """``cancel --org ORG --staff LOGIN --from DATE --to DATE [--dry-run] [--yes]``."""
+    """``cancel --org ORG --staff LOGIN --from DATE --to DATE [--dry-run] [--yes]``: the
+    plan (what would be cancelled, shown and confirmed) then the cancel, all or nothing."""
     if not args.date_from or not args.date_to:
         raise InvalidInput("Give BOOKING_ID, or --from and --to with --org and/or --staff.")
     app = _open(url, login)
@@ -227,40 +228,53 @@ def cmd_bulk_cancel(args: argparse.Namespace, url: str, login: str) -> int:
     as_json = getattr(args, "json", False)
     if args.dry_run or not args.yes:
         found = bulk.find_cancellable(app, **who)
-        if as_json and args.dry_run:
-            _print_json([v.to_json() for v in found])
-            return 0
-        if not found:
-            print("No confirmed bookings to cancel.", file=sys.stderr if as_json else
-                  sys.stdout)
-            if as_json:
-                _print_json([])
-            return 0
-        out = sys.stderr if as_json else sys.stdout
-        n = len(found)
-        print(f"{n} booking{'s' if n != 1 else ''} "
-              f"{'would be' if args.dry_run else 'to'} cancel{'led' if args.dry_run else ''}:",
-              file=out)
-        for v in found:
-            print(_line(v), file=out)
-        if args.dry_run:
-            return 0
-        if not sys.stdin.isatty():
-            raise InvalidInput("Nothing was cancelled: add --yes to confirm (or --dry-run to "
-                               "look first).")
-        answer = input(f"Cancel these {n} booking{'s' if n != 1 else ''}? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            print("Nothing was cancelled.", file=out)
-            return 1
+        stop = _show_and_confirm(args, found, as_json)
+        if stop is not None:
+            return stop
         done = bulk.cancel_many(app, [v.id for v in found],
                                 reason=f"bulk cancel {first}..{last}")
     else:
         done = bulk.cancel_matching(app, **who)
+    _print_cancelled(done, as_json)
+    return 0
+
+
+def _show_and_confirm(args: argparse.Namespace, found: list[BookingView],
+                      as_json: bool) -> int | None:
+    """Show what would be cancelled and, without --dry-run, ask at a terminal; the exit code
+    when nothing is to be cancelled, None to go on."""
+    if as_json and args.dry_run:
+        _print_json([v.to_json() for v in found])
+        return 0
+    out = sys.stderr if as_json else sys.stdout
+    if not found:
+        print("No confirmed bookings to cancel.", file=out)
+        if as_json:
+            _print_json([])
+        return 0
+    n = len(found)
+    print(f"{n} booking{'s' if n != 1 else ''} "
+          f"{'would be' if args.dry_run else 'to'} cancel{'led' if args.dry_run else ''}:",
+          file=out)
+    for v in found:
+        print(_line(v), file=out)
+    if args.dry_run:
+        return 0
+    if not sys.stdin.isatty():
+        raise InvalidInput("Nothing was cancelled: add --yes to confirm (or --dry-run to "
+                           "look first).")
+    answer = input(f"Cancel these {n} booking{'s' if n != 1 else ''}? [y/N] ")
+    if answer.strip().lower() not in ("y", "yes"):
+        print("Nothing was cancelled.", file=out)
+        return 1
+    return None
+
+
+def _print_cancelled(done: list[BookingView], as_json: bool) -> None:
     if as_json:
         _print_json([v.to_json() for v in done])
-    else:
-        print(f"Cancelled {len(done)} booking{'s' if len(done) != 1 else ''}:" if done
-              else "No confirmed bookings to cancel.")
-        for v in done:
-            print(_line(v))
-    return 0
+        return
+    print(f"Cancelled {len(done)} booking{'s' if len(done) != 1 else ''}:" if done
+          else "No confirmed bookings to cancel.")
+    for v in done:
+        print(_line(v))

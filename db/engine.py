@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Row, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import NullPool
@@ -27,6 +27,15 @@ from booking.errors import (
 )
 
 WRITE_OPTION = "cospace_write"
+
+#: The open unit of work a use case is handed by :func:`write_tx` or :func:`read_tx`;
+#: ``booking`` types its connections with this name and never imports SQLAlchemy itself.
+Tx = Connection
+#: A row a query returns, read by attribute (``row.start_at``).
+StoredRow = Row
+
+__all__ = ["Engine", "Row", "StoredRow", "Tx", "make_engine", "read_tx", "sqlite_path",
+           "translate_error", "translated", "write_tx"]
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -39,6 +39,17 @@ def locked_rows(conn: Connection, ids: Sequence[int]) -> list[Row]:
     return [found[i] for i in ids if i in found]
 
 
+def rows_by_id(conn: Connection, ids: Sequence[int]) -> list[Row]:
+    """Bookings by id, in the order of ``ids``, as :func:`db.queries.booking_row` reads them
+    (not locked; a few queries)."""
+    found: dict[int, Row] = {}
+    for i in range(0, len(ids), 500):
+        part = list(ids[i:i + 500])
+        found.update((r.id, r) for r in conn.execute(
+            _booking_select(conn).where(B.c.id.in_(part))))
+    return [found[i] for i in ids if i in found]
+
+
 def set_status(conn: Connection, ids: Sequence[int], new: str, allowed: Sequence[str],
                at: dt.datetime) -> int:
     """``UPDATE booking SET status = :new WHERE id IN (:ids) AND status IN (:allowed)``;

@@ -157,7 +157,7 @@ def test_occurrences_of_one_series_never_overlap_each_other() -> None:
                      dt.datetime(2026, 12, 3, 11, tzinfo=dt.UTC))
     b = S.Occurrence(dt.datetime(2026, 12, 3, 10), dt.datetime(2026, 12, 3, 10, tzinfo=dt.UTC),
                      dt.datetime(2026, 12, 3, 12, tzinfo=dt.UTC))
-    free, clashes = S.sweep([b, a], [], LONDON, "JCP")
+    free, clashes = S.split_clashes([b, a], [], LONDON, "JCP")
     assert free == [a] and clashes[0].booking is None and clashes[0].start == b.start
 
 
