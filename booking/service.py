@@ -737,7 +737,14 @@ class Cospace:
                         after={**values, "restricted_to": sorted(restricted_to)})
             return self._space(conn, code)
 
-    def add_staff(self, login: str, *, name: str, org: str, role: str) -> Actor:
+    def add_staff(self, login: str, *, name: str, org: str, role: str,
+                  email: str | None = None) -> Actor:
+        """Add a staff member; ``email`` (checked) is where notifications of changes to
+        their bookings go (booking/notify.py)."""
+        from booking.notify import check_address
+        from db import outbox_queries as oq
+
+        address = check_address(email) if email is not None else None
         if role not in ROLES:
             raise InvalidInput(f"'{role}' is not a role ({', '.join(ROLES)}).")
         login = limits.login(login)
@@ -763,13 +770,18 @@ class Cospace:
                     q.add_audit(conn, at=now, actor=actor.login, action="update",
                                 entity="staff", entity_id=existing.id,
                                 before={"org_id": None, "role": "admin"}, after=values)
+                    if address is not None:
+                        oq.set_contact(conn, existing.id, email=address)
                     self._actor = None
                     return self._load_actor_for(conn, login)
                 raise InvalidInput(f"There is already a staff member '{login}'.")
             staff_id = conn.execute(insert(Staff.__table__).values(**values)
                                     ).inserted_primary_key[0]  # type: ignore[index]
+            if address is not None:
+                oq.set_contact(conn, staff_id, email=address)
             q.add_audit(conn, at=now, actor=actor.login, action="create", entity="staff",
-                        entity_id=staff_id, after=values)
+                        entity_id=staff_id,
+                        after={**values, **({"email": "(set)"} if address else {})})
             return self._load_actor_for(conn, login)
 
     def _load_actor_for(self, conn: Connection, login: str) -> Actor:
