@@ -111,6 +111,37 @@ def set_email(app: Any, login: str, email: str | None, *, digest: bool | None = 
                                                             ("digest", digest)) if v is not None})
 
 
+def remove_email(app: Any, login: str) -> bool:
+    """Forget a staff member's address (administrators): no more messages to them; those
+    already queued keep the address they were queued with. True if there was one."""
+    me = app.actor
+    permissions.require_admin_action(me, "manage-staff")
+    with write_tx(app.engine) as conn:
+        sid = oq.staff_id(conn, login)
+        if sid is None:
+            raise InvalidInput(f"There is no staff member '{visible(login[:64])}'.")
+        removed = oq.remove_contact(conn, sid)
+        if removed:
+            q.add_audit(conn, at=app.now(), actor=me.login, action="update", entity="staff",
+                        entity_id=sid, after={"email": None})
+    return removed
+
+
+def email_of(app: Any, login: str) -> str | None:
+    """A staff member's address, as the acting person may read it (their own, or anyone's
+    for an administrator); None when there is none."""
+    me = app.actor
+    permissions.require_known(me)
+    if login != me.login and me.role != "admin":
+        raise NotPermitted("Only an administrator reads another person's e-mail address.")
+    with read_tx(app.engine) as conn:
+        sid = oq.staff_id(conn, login)
+        if sid is None:
+            raise InvalidInput(f"There is no staff member '{visible(login[:64])}'.")
+        row = oq.contact(conn, sid)
+    return row.email if row is not None else None
+
+
 def smtp_config(app: Any) -> mailer.SmtpConfig | None:
     """The SMTP server: ``COSPACE_SMTP``, else the store's ``smtp`` setting."""
     with read_tx(app.engine) as conn:
@@ -468,6 +499,6 @@ def outbox(app: Any, booking_id: int | None = None) -> Sequence[Any]:
         return oq.messages(conn, booking_id=booking_id)
 
 
-__all__ = ["Draft", "Report", "backoff", "check_address", "compose", "counts", "message_id",
-           "outbox", "queue_digests", "run_once", "set_email", "set_smtp", "smtp_config",
-           "to_email"]
+__all__ = ["Draft", "Report", "backoff", "check_address", "compose", "counts", "email_of",
+           "message_id", "outbox", "queue_digests", "remove_email", "run_once", "set_email",
+           "set_smtp", "smtp_config", "to_email"]

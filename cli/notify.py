@@ -40,6 +40,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     st.add_argument("--json", action="store_true",
                     help='print {"pending": N, "sent": N, "failed": N}')
     st.set_defaults(func=cmd_status)
+    ad = act.add_parser("address", parents=[common],
+                        help="show, set or remove a staff member's e-mail address")
+    ad.add_argument("staff", metavar="LOGIN", help="the staff member (yourself to show yours)")
+    ad.add_argument("address", nargs="?", default=None, metavar="ADDRESS",
+                    help="the new address, or 'none' to remove it (administrators)")
+    ad.set_defaults(func=cmd_address)
     dg = act.add_parser("digest", parents=[common],
                         help="opt in to (or out of) the daily e-mail of tomorrow's bookings")
     dg.add_argument("choice", choices=["on", "off"], help="on: the digest each afternoon; off")
@@ -96,6 +102,21 @@ def cmd_status(args: argparse.Namespace, url: str, login: str) -> int:
         print(json.dumps(counts))
     else:
         print(f"{counts['pending']} pending, {counts['sent']} sent, {counts['failed']} failed.")
+    return 0
+
+
+def cmd_address(args: argparse.Namespace, url: str, login: str) -> int:
+    app = Cospace.open(url, login)
+    who = visible(args.staff)
+    if args.address is None:
+        found = notify.email_of(app, args.staff)
+        print(f"{who}: {visible(found) if found else 'no e-mail address'}")
+    elif args.address.strip().lower() == "none":
+        removed = notify.remove_email(app, args.staff)
+        print(f"{who}: address removed." if removed else f"{who} had no e-mail address.")
+    else:
+        notify.set_email(app, args.staff, args.address)
+        print(f"{who}: notifications go to {visible(args.address.strip())}.")
     return 0
 
 

@@ -61,6 +61,11 @@ def set_contact(conn: Connection, staff_id: int, *, email: str | None = None,
                                             email=email))
 
 
+def remove_contact(conn: Connection, staff_id: int) -> bool:
+    """Forget a staff member's address (and digest choice); True if there was one."""
+    return bool(conn.execute(CONTACT.delete().where(CONTACT.c.staff_id == staff_id)).rowcount)
+
+
 def contact(conn: Connection, staff_id: int) -> Row | None:
     """``email`` and ``digest`` of one staff member (None without an address, or when the
     store does not let this login read it)."""
@@ -248,4 +253,4 @@ def queued_keys(conn: Connection, keys: Sequence[str]) -> set[str]:
 __all__ = ["HOLDING", "audit_values", "booking", "claim", "contact", "counts",
            "digest_bookings", "digest_candidates", "enqueue", "mark_failed", "mark_retry",
            "mark_sent", "message", "messages", "next_due", "put_setting", "queued_keys",
-           "recipient", "set_contact", "setting", "space", "staff_id"]
+           "recipient", "remove_contact", "set_contact", "setting", "space", "staff_id"]

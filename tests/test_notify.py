@@ -351,6 +351,17 @@ def test_staff_add_takes_an_email_address(sqlite_url, capsys, monkeypatch):
     assert main([*run, "--as", "amy", "notify", "digest", "on"]) == 0
     assert main([*run, "notify", "status", "--json"]) == 0
     assert '"pending": 0' in capsys.readouterr().out
+    assert main([*run, "--as", "amy", "notify", "address", "amy"]) == 0
+    assert "amy: amy@jobcentre.example" in capsys.readouterr().out
+    assert main([*run, "--as", "amy", "notify", "address", "admin"]) == 1  # not theirs
+    assert main([*run, "--as", "amy", "notify", "address", "amy", "x@y.example"]) == 1
+    assert main([*run, "notify", "address", "amy", "amy@new.example"]) == 0
+    assert main([*run, "notify", "address", "amy", "none"]) == 0
+    capsys.readouterr()
+    assert main([*run, "notify", "address", "amy"]) == 0
+    assert "amy: no e-mail address" in capsys.readouterr().out
+    assert main([*run, "audit", "--json"]) == 0
+    assert "@jobcentre.example" not in capsys.readouterr().out  # set, but not recorded
 
 
 # ------------------------------------------------------------------ PostgreSQL: the store
