@@ -412,3 +412,60 @@ def test_watch_keeps_delivering(app, sqlite_url, smtp):
         proc.terminate()
         proc.wait(30)
     assert len(smtp.messages) == 1
+
+
+@pytest.mark.postgres
+def test_least_privilege_deployment_queues_and_delivers(pg_server_url, smtp, capsys,
+                                                         monkeypatch):
+    """As docs/shared-postgresql.md sets it up (an owner with CREATEROLE, no superuser): the
+    front desk's own login cancels an adviser's booking, the trigger (as the owner) finds the
+    adviser's address, and the owner's sender delivers it."""
+    from sqlalchemy.engine import make_url
+
+    monkeypatch.setenv("COSPACE_NOW", NOW.isoformat())
+    monkeypatch.setenv("COSPACE_SMTP", smtp.url)
+    base = make_url(pg_server_url)
+    name = f"cospace_t_nt_{os.getpid()}_{int(time.time() * 1000) % 100000}"
+    owner = f"{name}_owner"
+    su = create_engine(base.set(database="postgres").render_as_string(hide_password=False),
+                       isolation_level="AUTOCOMMIT")
+    with su.connect() as conn:
+        conn.execute(text(f'CREATE ROLE "{owner}" LOGIN CREATEROLE'))
+        conn.execute(text(f'CREATE DATABASE "{name}" OWNER "{owner}"'))
+        conn.execute(text(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC'))
+    url = base.set(database=name, username=owner).render_as_string(hide_password=False)
+    adviser, desk = f"ncs.{name[-6:]}", f"desk.{name[-6:]}"
+
+    def as_login(login: str) -> str:
+        return make_url(url).set(username=login).render_as_string(hide_password=False)
+    try:
+        assert main(["--db", url, "init"]) == 0
+        for args in (["org", "add", "JCP", "--name", "Jobcentre", "--host"],
+                     ["org", "add", "NCS", "--name", "Careers"],
+                     ["site", "add", "NGT", "--name", "Northgate"],
+                     ["space", "add", "IR1", "--site", "NGT", "--kind", "interview",
+                      "--capacity", "2"],
+                     ["staff", "add", adviser, "--name", "Priya", "--org", "NCS",
+                      "--role", "adviser", "--email", "priya@ncs.example"],
+                     ["staff", "add", desk, "--name", "Amy", "--org", "JCP",
+                      "--role", "front-desk"]):
+            assert main(["--db", url, *args]) == 0, args
+        assert main(["--db", as_login(adviser), "book", "IR1", f"{DAY} 09:00", "10:00",
+                     "--json"]) == 0
+        assert main(["--db", as_login(desk), "cancel", "1"]) == 0
+        assert main(["--db", as_login(desk), "notify", "run"]) == 1  # not the desk's job
+        capsys.readouterr()
+        assert main(["--db", url, "notify", "run"]) == 0
+        assert "Sent 1, 0 to retry, 0 failed" in capsys.readouterr().out
+        (msg,) = smtp.messages
+        assert msg["To"] == "priya@ncs.example" and _calendar(msg)["METHOD"] == "CANCEL"
+    finally:
+        with su.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            for suffix in ("frontdesk", "adviser", "estates", "admin", "display"):
+                conn.execute(text(f'DROP ROLE IF EXISTS "{name}_{suffix}"'))
+            for role in (adviser, desk, owner):
+                conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        su.dispose()
