@@ -310,8 +310,12 @@ def _calendar(row: Any, sender: str, now: dt.datetime, *, summary: str, location
     attendee.params["ROLE"] = "REQ-PARTICIPANT"
     event.add("attendee", attendee)
     cal.add_component(event)
+    # The zone's rules around the booking only (its whole history is ~60 times longer to
+    # write and to send).
+    year = row.start_at.year
     try:
-        cal.add_missing_timezones()
+        cal.add_missing_timezones(first_date=dt.date(year - 1, 1, 1),
+                                  last_date=dt.date(year + 2, 1, 1))
     except Exception:  # noqa: BLE001 — an unknown zone: the TZID alone still says it
         pass
     return cal.to_ical()

@@ -11,7 +11,7 @@ import json
 import time
 
 from booking import notify
-from booking.errors import InvalidInput
+from booking.errors import InvalidInput, StoreUnavailable
 from booking.limits import visible
 from booking.service import Cospace
 
@@ -90,7 +90,11 @@ def cmd_run(args: argparse.Namespace, url: str, login: str) -> int:
         raise InvalidInput("--interval must be more than 0 seconds.")
     try:
         while True:
-            _pass(app, config)
+            try:
+                _pass(app, config)
+            except StoreUnavailable as exc:  # busy or restarting: the next pass retries
+                print(f"cospace: {exc.message} (trying again in {args.interval:g} s)",
+                      flush=True)
             time.sleep(args.interval)
     except KeyboardInterrupt:
         return 0
