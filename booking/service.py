@@ -182,8 +182,17 @@ class Cospace(Context):
                                        features=features, private=private, name=name,
                                        restricted_to=restricted_to)
 
-    def add_staff(self, login: str, *, name: str, org: str, role: str) -> Actor:
-        return setup_records.add_staff(self, login, name=name, org=org, role=role)
+    def add_staff(self, login: str, *, name: str, org: str, role: str,
+                  email: str | None = None) -> Actor:
+        """Add a staff member; ``email`` (checked first, so a bad one leaves nothing behind)
+        is where notifications of changes to their bookings go (booking/notify.py)."""
+        from booking import notify
+
+        address = notify.check_address(email) if email is not None else None
+        added = setup_records.add_staff(self, login, name=name, org=org, role=role)
+        if address is not None:
+            notify.set_email(self, added.login, address)
+        return added
 
 
 __all__ = ["Clock", "Cospace", "KIND_LABELS", "clash_message", "describe_booking", "org_info",

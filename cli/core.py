@@ -67,6 +67,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--org", required=True, help="code of their organisation")
     p.add_argument("--role", required=True, choices=ROLES,
                    help="front-desk (host staff), adviser, estates or admin")
+    p.add_argument("--email", metavar="ADDRESS",
+                   help="their e-mail address, for notifications of changes to their bookings")
     p.set_defaults(func=cmd_staff_add)
 
     p = sub.add_parser("book", parents=[common], help="book a space")
@@ -219,8 +221,13 @@ def cmd_space_add(args: argparse.Namespace, url: str, login: str) -> int:
 
 
 def cmd_staff_add(args: argparse.Namespace, url: str, login: str) -> int:
-    _add(url, login, "staff", {"login": args.staff_login, "name": args.name, "org": args.org,
-                               "role": args.role, "active": "yes"})
+    from booking import notify
+
+    email = notify.check_address(args.email) if args.email is not None else None
+    app = _add(url, login, "staff", {"login": args.staff_login, "name": args.name,
+                                     "org": args.org, "role": args.role, "active": "yes"})
+    if email is not None:
+        notify.set_email(app, args.staff_login, email)
     print(f"Added {args.staff_login} ({printable(args.name)}), {args.role} at {args.org}.")
     return 0
 

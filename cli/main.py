@@ -27,7 +27,7 @@ from booking.limits import mask_passwords, visible
 #: ``export`` command that ``io`` creates. A module object works here as well as a name.
 COMMAND_MODULES: list[str | ModuleType] = [
     "core", "series", "setup", "allocation", "audit", "io", "export", "report", "change",
-    "display", "setting", "completion",
+    "display", "setting", "notify", "completion",
 ]
 
 #: command -> the modules that build its parser (in ``COMMAND_MODULES`` order). A command not
@@ -42,7 +42,7 @@ COMMAND_HOMES: dict[str, tuple[str, ...]] = {
     "import": ("io",), "closure": ("io",), "export": ("io", "export"),
     "report": ("report",),
     "change": ("change",), "undo": ("change",),
-    "display": ("display",), "setting": ("setting",),
+    "display": ("display",), "setting": ("setting",), "notify": ("notify",),
 }
 
 #: Options of ``cospace`` itself that take a value (to find the command word before parsing).

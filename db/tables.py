@@ -330,3 +330,67 @@ class StoreSetting(StoreTable, table=True):
 
     name: str = Field(sa_type=String(64), primary_key=True)
     value: str = Field(sa_type=String(200))
+
+
+# ------------------------------------------------------------------ notifications
+# Migration 0007 (docs/notifications.md): addresses, and the outbox a trigger on ``audit``
+# fills in the same transaction as a change to someone's booking.
+
+
+class StaffContact(StoreTable, table=True):
+    """A staff member's e-mail address, and whether they want tomorrow's bookings each
+    afternoon. Its own table so that PostgreSQL shows a row only to its owner and the
+    administrators (every staff role reads ``staff`` whole)."""
+
+    __tablename__ = "staff_contact"
+
+    staff_id: int = Field(foreign_key="staff.id", primary_key=True, ondelete="CASCADE",
+                          sa_column_kwargs={"autoincrement": False})
+    email: str = Field(sa_type=String(254), nullable=False)
+    digest: bool = Field(default=False, nullable=False)
+
+
+class Outbox(StoreTable, table=True):
+    """One message to send: queued with the change it tells of, marked when the server took
+    it (``status`` ``sent``), retried with a growing wait while it did not.
+
+    ``key`` is the idempotency key (``audit-<id>``, ``digest-<staff>-<day>``) and the root of
+    the message's Message-ID. ``space_id``/``start_at``/``end_at`` are the booking as that
+    change left it (for a digest: the local day's bounds)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending','sent','failed')", name="ck_outbox_status"),
+        UniqueConstraint("key", name="uq_outbox_key"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_type=String(120), nullable=False)
+    kind: str = Field(sa_type=String(16), nullable=False)
+    staff_id: int = Field(foreign_key="staff.id", nullable=False)
+    address: str = Field(sa_type=String(254), nullable=False)
+    booking_id: int | None = Field(default=None, nullable=True)
+    audit_id: int | None = Field(default=None, nullable=True)
+    event: str = Field(sa_type=String(32), nullable=False)
+    method: str | None = Field(
+        default=None, sa_type=String(8), nullable=True)
+    sequence: int = Field(default=0, nullable=False)
+    space_id: int | None = Field(default=None, nullable=True)
+    start_at: dt.datetime | None = Field(
+        default=None, sa_type=UTCDateTime, nullable=True)
+    end_at: dt.datetime | None = Field(
+        default=None, sa_type=UTCDateTime, nullable=True)
+    actor: str | None = Field(
+        default=None, sa_type=String(64), nullable=True)
+    reason: str = Field(default="", sa_type=String(500), nullable=False)
+    created_at: dt.datetime = Field(sa_type=UTCDateTime, nullable=False)
+    status: str = Field(
+        default="pending", sa_type=String(8), nullable=False)
+    attempts: int = Field(default=0, nullable=False)
+    next_attempt_at: dt.datetime = Field(
+        sa_type=UTCDateTime, nullable=False)
+    sent_at: dt.datetime | None = Field(
+        default=None, sa_type=UTCDateTime, nullable=True)
+    last_error: str = Field(
+        default="", sa_type=String(500), nullable=False)
