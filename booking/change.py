@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row
 
-from booking import allocations, horizon, limits, permissions, rules
+from booking import allocations, horizon, limits, permissions, rules, waitlist
 from booking import series as S
 from booking.errors import Conflict, InvalidInput, NotFound, RaceConflict, RuleViolation
 from booking.models import MAX_BOOKING_MINUTES, Actor, BookingView, OrgInfo, SiteInfo, SpaceInfo
@@ -217,6 +217,8 @@ def change_booking(app: Cospace, booking_id: int, changes: Changes | None = None
                 if plan.overridden and override:
                     allocations.audit_override(conn, at=now, actor=actor, booking_id=row.id,
                                                found=plan.overridden, reason=override)
+                if plan.moves:  # the old slot is free: the waitlist may take it
+                    waitlist.fill_freed(conn, [row], now)
             new = q.booking_row(conn, booking_id)
             assert new is not None
             return app._view(new, actor)

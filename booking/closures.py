@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 
-from booking import limits, permissions
+from booking import limits, permissions, waitlist
 from booking.errors import InvalidInput, NotFound
 from booking.models import ACTIVE_STATUSES, BookingView
 from booking.rules import _bank_holidays
@@ -124,6 +124,7 @@ def remove_closure(app: Any, site_code: str, first: dt.date,
                                                          "day": r.day.isoformat(),
                                                          "reason": r.reason})
                             for r in rows])
+        waitlist.fill_reopened(conn, site.id, [r.day for r in rows], now)  # reopened: fill
     return [r.day for r in rows]
 
 

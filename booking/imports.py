@@ -201,6 +201,8 @@ FORMATS: dict[str, Format] = {
         Column("active", yes_no, "no for out of use; default yes", default=True),
         Column("restricted_to", code_list, "organisation codes that alone may book it, "
                "comma-separated; default anyone", default=frozenset()),
+        Column("approval", yes_no, "yes when a partner's booking of it waits for approval; "
+               "default no", default=False),
     )),
     "staff": Format("staff", "staff", "login", "manage-staff", (
         Column("login", login, "login name (matches existing staff)", True),
@@ -465,7 +467,8 @@ class _Store:
                         "capacity": r.capacity, "name": r.name,
                         "features": frozenset(f for f in (r.features or "").split(",") if f),
                         "private": bool(r.private), "active": bool(r.active),
-                        "restricted_to": frozenset(restr[r.id])})
+                        "restricted_to": frozenset(restr[r.id]),
+                        "approval": bool(r.requires_approval)})
         else:
             st = Staff.__table__
             for chunk in self._chunks(keys):
@@ -542,7 +545,8 @@ _DB_COLUMNS = {
              "active": "active"},
     "sites": {"name": "name", "tz": "tz", "holidays": "holiday_region"},
     "spaces": {"name": "name", "kind": "kind", "capacity": "capacity", "private": "private",
-               "active": "active", "features": "features", "site": "site_id"},
+               "active": "active", "features": "features", "site": "site_id",
+               "approval": "requires_approval"},
     "staff": {"name": "name", "role": "role", "active": "active", "org": "org_id"},
 }
 _TABLES = {"orgs": ORG, "sites": SITE, "spaces": Space.__table__, "staff": Staff.__table__}

@@ -14,6 +14,7 @@ import datetime as dt
 
 from sqlalchemy import Engine
 
+from booking import approvals
 from booking.errors import NotPermitted, StoreUnavailable
 from db import release_queries as rlq
 from db import status as sst
@@ -39,6 +40,7 @@ def sweep(engine: Engine, now: dt.datetime) -> list[int]:
     A cheap read first: the write lock is taken only when something is due. The update
     re-checks the status, so two terminals sweeping at once release each booking once.
     """
+    approvals.sweep(engine, now)  # overdue approvals declined, started waiting requests expired
     with read_tx(engine) as conn:
         candidates = list(rlq.release_candidates(conn, now, RELEASED_KINDS))
         ids = due(candidates, now)

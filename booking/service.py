@@ -15,7 +15,7 @@ from typing import Any
 import pendulum
 from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 
-from booking import allocations, horizon, limits, permissions, rules, search
+from booking import allocations, approvals, horizon, limits, permissions, rules, search
 from booking.errors import (
     Conflict,
     CospaceError,
@@ -383,7 +383,8 @@ class Cospace:
                     intervals=[(start_at, end_at)], override=override) if any_allocation else []
                 values = dict(
                     space_id=space.id, org_id=org_info_.id, booked_by_id=actor.staff_id,
-                    start_at=start_at, end_at=end_at, status="confirmed",
+                    start_at=start_at, end_at=end_at,
+                    status=approvals.initial_status(conn, actor, space.id),
                     attendees=attendees, purpose=purpose or "", confidential=confidential,
                     created_at=now, updated_at=now,
                 )
@@ -705,7 +706,7 @@ class Cospace:
 
     def add_space(self, code: str, *, site: str, kind: str, capacity: int,
                   features: str | Sequence[str] = "", private: bool = False, name: str = "",
-                  restricted_to: Sequence[str] = ()) -> SpaceInfo:
+                  restricted_to: Sequence[str] = (), requires_approval: bool = False) -> SpaceInfo:
         code = limits.code(code, "space code", limits.TEXT_LIMITS["space_code"])
         if kind not in KINDS:
             raise InvalidInput(f"'{kind}' is not a kind of space (interview, desk, workshop).")
@@ -725,7 +726,7 @@ class Cospace:
                 raise InvalidInput(f"There is already a space '{code}'.")
             values = dict(code=code, site_id=site_info.id, name=name or code, kind=kind,
                           capacity=capacity, features=",".join(sorted(feats)), private=private,
-                          active=True)
+                          active=True, requires_approval=bool(requires_approval))
             space_id = conn.execute(insert(Space.__table__).values(**values)
                                     ).inserted_primary_key[0]  # type: ignore[index]
             for org_code in restricted_to:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row
 
-from booking import allocations, permissions
+from booking import allocations, permissions, waitlist
 from booking.errors import Conflict, NotFound, RaceConflict, RuleViolation
 from booking.models import ACTIVE_STATUSES, MAX_BOOKING_MINUTES, Actor, BookingView
 from booking.timeutil import to_local
@@ -44,7 +44,7 @@ class Transition:
 
 
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
-    Transition("cancel", "cancelled", ("confirmed",),
+    Transition("cancel", "cancelled", ("confirmed", "provisional"),
                "only a confirmed booking can be cancelled."),
     Transition("checkin", "checked_in", ("confirmed", "no_show", "released"),
                "it cannot be checked in."),
@@ -58,7 +58,8 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
 
 #: A status in words, after "is" / "was already".
 STATUS_WORDS = {"confirmed": "confirmed", "cancelled": "cancelled", "checked_in": "checked in",
-                "no_show": "marked a no-show", "released": "released"}
+                "no_show": "marked a no-show", "released": "released",
+                "provisional": "provisional (waiting for approval)", "declined": "declined"}
 #: The marks undo takes back, in words ("undid the check-in").
 MARK_WORDS = {"checked_in": "check-in", "no_show": "no-show", "released": "release",
               "cancelled": "cancellation"}
@@ -102,6 +103,8 @@ def apply(conn: Connection, *, actor: str, action: str, rows: Sequence[Any], at:
         dict(at=at, actor=actor, action=action, entity="booking", entity_id=r.id,
              before={"status": r.status}, after={"status": t.new}, reason=reason)
         for r in rows])
+    if t.new not in ACTIVE_STATUSES:  # the slots are free: the waitlist may take them
+        waitlist.fill_freed(conn, rows, at)
 
 
 def _reactivate(app: Cospace, conn: Connection, row: Row, actor: Actor,

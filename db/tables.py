@@ -24,13 +24,18 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from db.types import UTCDateTime
 
 #: Booking statuses that hold the space. Cancelled, released and no-show bookings are kept
 #: for the record and the reports, but the space is free again.
-ACTIVE_STATUSES = ("confirmed", "checked_in")
+ACTIVE_STATUSES = ("confirmed", "checked_in", "provisional")
+#: Every booking status; ``provisional`` waits for an approval (it holds the slot), ``declined``
+#: is a provisional booking refused (booking/approvals.py).
+BOOKING_STATUSES = ("confirmed", "cancelled", "checked_in", "no_show", "released", "provisional",
+                    "declined")
 
 
 def _fk(target: str, *, nullable: bool = False, index: bool = False, ondelete: str | None = None):
@@ -75,6 +80,9 @@ class Site(SQLModel, table=True):
     release_after_minutes: int = Field(
         default=30, sa_column=Column(Integer, nullable=False, default=30)
     )
+    #: Hours before its start by which a provisional booking must be decided (else declined).
+    decision_lead_hours: int = Field(
+        default=24, sa_type=Integer, sa_column_kwargs={"nullable": False, "server_default": "24"})
     active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, default=True))
 
 
@@ -126,6 +134,10 @@ class Space(SQLModel, table=True):
     features: str = Field(default="", sa_column=Column(String(500), nullable=False, default=""))
     private: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
     active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, default=True))
+    #: A partner's booking of it is provisional until approved (booking/approvals.py).
+    requires_approval: bool = Field(
+        default=False, sa_type=Boolean,
+        sa_column_kwargs={"nullable": False, "server_default": sa_false()})
 
 
 class SpaceRestriction(SQLModel, table=True):
@@ -197,7 +209,8 @@ class Booking(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("end_at > start_at", name="ck_booking_interval"),
         CheckConstraint(
-            "status IN ('confirmed','cancelled','checked_in','no_show','released')",
+            "status IN ('confirmed','cancelled','checked_in','no_show','released',"
+            "'provisional','declined')",
             name="ck_booking_status",
         ),
         CheckConstraint("attendees >= 1", name="ck_booking_attendees"),
@@ -266,6 +279,30 @@ class UnmetDemand(SQLModel, table=True):
     features: str = Field(default="", sa_column=Column(String(500), nullable=False, default=""))
     org_id: int | None = _fk("organisation.id", nullable=True)
     staff_id: int | None = _fk("staff.id", nullable=True)
+
+
+class WaitRequest(SQLModel, table=True):
+    """A request nothing could meet yet, waiting for a fitting space to free (booking/waitlist)."""
+
+    __tablename__ = "wait_request"
+    __table_args__ = (
+        CheckConstraint("status IN ('waiting','booked','expired','cancelled')",
+                        name="ck_wait_request_status"),
+        Index("ix_wait_request_site_start", "site_id", "start_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id")
+    kind: str = Field(sa_type=String(16))
+    start_at: dt.datetime = Field(sa_type=UTCDateTime)
+    end_at: dt.datetime = Field(sa_type=UTCDateTime)
+    attendees: int = Field(default=1)
+    features: str = Field(default="", sa_type=String(500))
+    org_id: int = Field(foreign_key="organisation.id")
+    requested_by_id: int | None = Field(default=None, foreign_key="staff.id")
+    status: str = Field(default="waiting", sa_type=String(16))
+    booking_id: int | None = Field(default=None, foreign_key="booking.id")
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    met_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 # ------------------------------------------------------------------ usage summaries
