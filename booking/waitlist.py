@@ -96,7 +96,8 @@ def site_info(conn: Any, *, code: str | None = None, id: int | None = None) -> S
 
 
 # ----------------------------------------------------------------- use cases
-def wait(app: Any, site: str, kind: str, start: str, end: str, *, attendees: int = 1,
+def wait(app: Any, site: str, kind: str, start: str | dt.datetime, end: str | dt.datetime, *,
+         attendees: int = 1,
          needs: str | Sequence[str] = (), org: str | None = None) -> WaitInfo:
     """Put a request on the waitlist. An adviser waits for their own organisation; the front
     desk and administrators for any (``org``). The time must pass the site's opening hours
@@ -112,8 +113,8 @@ def wait(app: Any, site: str, kind: str, start: str, end: str, *, attendees: int
         actor = actor_of(conn, app.login)
         permissions.require_known(actor)
         site_ = site_info(conn, code=site)
-        start_at = parse_local_utc(start, site_.tz)
-        end_at = parse_end_utc(end, start_at, site_.tz)
+        start_at = parse_local_utc(start, site_.tz) if isinstance(start, str) else utc(start)
+        end_at = parse_end_utc(end, start_at, site_.tz) if isinstance(end, str) else utc(end)
         if org is None and actor.org_id is None:
             raise InvalidInput(f"'{actor.login}' belongs to no organisation: say which with "
                                "--org.")
@@ -330,5 +331,17 @@ def summary(app: Any, *, site: str | None, first: dt.date, last: dt.date) -> Wai
                            cancelled=n("cancelled"), mean_wait_hours=mean)
 
 
+def summary_lines(app: Any, *, sites: Sequence[str], first: dt.date, last: dt.date) -> str:
+    """One line per site (or one for every site) saying what became of the waitlist."""
+    lines = []
+    for site in sites or [None]:
+        s = summary(app, site=site, first=first, last=last)
+        wait = f" (waited {s.mean_wait_hours:.1f} h on average)" if s.booked else ""
+        lines.append(f"Waitlist{' at ' + site if site else ''}: {s.waiting} waiting, "
+                     f"{s.booked} met later{wait}, {s.expired} expired, "
+                     f"{s.cancelled} cancelled.")
+    return "\n".join(lines)
+
+
 __all__ = ["STATUSES", "WaitInfo", "WaitlistSummary", "cancel", "expire", "fill_freed",
-           "fill_reopened", "fill_slot", "requests", "summary", "wait"]
+           "fill_reopened", "fill_slot", "requests", "summary", "summary_lines", "wait"]

@@ -59,6 +59,7 @@ class CospaceApp(App[int]):
         Binding("m", "switch_mode('mine')", "Mine"),
         Binding("r", "reports", "Usage reports", show=False),
         Binding("a", "admin", "Admin: sites, spaces, organisations", show=False),
+        Binding("v", "approvals", "Approvals", show=False),
         Binding("escape", "switch_mode('board')", "Board", show=False),
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit", show=False),
@@ -393,6 +394,8 @@ class CospaceApp(App[int]):
                             self.action_reports)
         yield SystemCommand("Admin", "Sites, opening hours, closures, spaces, organisations",
                             self.action_admin)
+        yield SystemCommand("Approvals", "Provisional bookings waiting for a decision",
+                            self.action_approvals)
         yield SystemCommand("Import a CSV file", "Preview and apply spaces, staff, orgs or sites",
                             self.action_import)
         yield SystemCommand("Keys", "The keys of this screen", self.action_help)
@@ -410,6 +413,17 @@ class CospaceApp(App[int]):
 
         if not isinstance(self.screen, AdminScreen):
             self.push_screen(AdminScreen(self.cospace))
+
+    def action_approvals(self) -> None:
+        """``v``: the approvals queue (front desk, estates, admin)."""
+        from booking.approvals import DECIDERS
+        from tui.screens.approvals import ApprovalsScreen
+
+        if self.actor is None or self.actor.role not in DECIDERS:
+            self.notify("Only the front desk, estates or an administrator approve bookings.",
+                        severity="warning")
+        elif not isinstance(self.screen, ApprovalsScreen):
+            self.push_screen(ApprovalsScreen(self.cospace))
 
     def action_import(self) -> None:
         from tui.screens.import_preview import ImportPreviewScreen
