@@ -13,7 +13,8 @@ ABOUT = {
                     "Arrow keys move the cursor; Enter books there. Coloured blocks are "
                     "bookings, labelled with the organisation (✓ checked in, ↻ a date of a "
                     "repeating series, ? waiting for approval); the red mark is now. To "
-                    "change the booking at the cursor: e opens its form; + and - extend or shorten it by 15 minutes, "
+                    "change the booking at the cursor: e opens its form; + and - extend or "
+                    "shorten it by 15 minutes, "
                     "Shift+arrows move it to the space above or below or 15 minutes earlier "
                     "or later, checked at once; Enter saves, Esc drops. u undoes the last "
                     "check-in, no-show or cancellation.",
