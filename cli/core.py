@@ -237,6 +237,9 @@ def cmd_book(args: argparse.Namespace, url: str, login: str) -> int:
     else:
         print(f"Booked #{view.id}: {_space_label(view)}, "
               f"{human_span(view.start, view.end, view.tz)}, for {view.org}.")
+        if view.status == "provisional":  # booking/approvals.py
+            print("It is provisional: the slot is held until the front desk, estates or an "
+                  "administrator approves or declines it.")
     return 0
 
 

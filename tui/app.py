@@ -171,7 +171,9 @@ class CospaceApp(App[int]):
     def booking_saved(self, view: BookingView) -> None:
         self.notify(f"Booked #{view.id}: {view.space} "
                     f"{to_local(view.start, view.tz):ddd D MMM HH:mm}"
-                    f"–{to_local(view.end, view.tz):HH:mm} for {view.org}.", title="Saved")
+                    f"–{to_local(view.end, view.tz):HH:mm} for {view.org}."
+                    + (" Provisional: it waits for approval." if view.status == "provisional"
+                       else ""), title="Saved")
         self.refresh_views()
 
     @work(thread=True, group="change", exit_on_error=False)
@@ -419,7 +421,9 @@ class CospaceApp(App[int]):
         from booking.approvals import DECIDERS
         from tui.screens.approvals import ApprovalsScreen
 
-        if self.actor is None or self.actor.role not in DECIDERS:
+        if self.actor is None:
+            self.notify("Still starting: press v again in a moment.")
+        elif self.actor.role not in DECIDERS:
             self.notify("Only the front desk, estates or an administrator approve bookings.",
                         severity="warning")
         elif not isinstance(self.screen, ApprovalsScreen):

@@ -45,7 +45,7 @@ class FindScreen(Screen[None]):
         Binding("ctrl+f", "search", "Search"),
         Binding("b", "book_now", "Book it"),
         Binding("enter", "open_form", "Book with details", show=False),
-        Binding("w", "wait_for_it", "Wait for it"),
+        Binding("w", "wait_for_it", "Wait for it", show=False),
         Binding("escape", "app.switch_mode('board')", "Board"),
     ]
 

@@ -57,6 +57,7 @@ class WaitlistPanel(Vertical):
         super().__init__(id="waitlist-panel")
         self.cs = cs
         self.rows: list[waitlist.WaitInfo] = []
+        self.display = False  # shown once there is a request
 
     def compose(self) -> ComposeResult:
         yield Static("[b]Waiting for a space[/b]", id="waitlist-title")
