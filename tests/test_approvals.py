@@ -200,3 +200,20 @@ def test_pg_the_store_itself_keeps_approvals_to_the_deciders(pg_url, clock):
     (row,) = waitlist.requests(d.app("prob"))
     assert row.id == req.id and row.status == "booked"
     assert d.app("prob").get(row.booking).status == "provisional"
+
+
+@pytest.mark.parametrize("summaries", [True, False], ids=["summaries", "bookings"])
+def test_a_declined_booking_is_not_booked_time_in_the_reports(store, summaries):
+    import datetime as dt
+
+    from booking.reports import Reports
+
+    kept = as_user(store, "ncs").book("WS1", f"{WED} 09:00", "10:00")
+    gone = as_user(store, "ncs").book("WS1", f"{WED} 11:00", "13:00")
+    approvals.approve(as_user(store, "desk"), kept.id)
+    approvals.decline(as_user(store, "desk"), gone.id, "double-booked elsewhere")
+    day = dt.date(2026, 11, 25)
+    rep = Reports(as_user(store, "estates"), use_summaries=summaries).run(
+        "utilisation", sites=["NGT"], start=day, end=day, by="kind")
+    (ws,) = [r for r in rep.rows if r["kind"] == "workshop"]
+    assert ws["booked_hours"] == 1.0

@@ -257,3 +257,20 @@ def test_pg_two_cancels_at_once_book_exactly_one_request_in_order(pg_url, clock)
     if reqs[first.id].status == "waiting":  # both fills ran before either commit: refill
         pytest.fail("a freed slot was left unfilled while a request waited")
     assert len([v for v in d.app("desk").list_bookings(space="D01") if v.active]) == 1
+
+
+def test_the_demand_report_shows_the_waitlist_beside_unmet_demand(app, capsys, monkeypatch):
+    monkeypatch.setenv("COSPACE_DB", app.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("COSPACE_NOW", "2026-11-23T08:00:00Z")
+    desk = as_user(app, "desk")
+    desk.book("D01", f"{WED} 09:00", "12:00", org="PROB")
+    desk.book("D02", f"{WED} 09:00", "12:00", org="PROB")
+    waitlist.wait(as_user(app, "ncs"), "NGT", "desk", f"{WED} 10:00", "11:00")
+    code, out, _ = _cli(capsys, "estates", "report", "demand", "--site", "NGT", "--from",
+                        "2026-11-23", "--to", "2026-11-27")
+    assert code == 0
+    assert ("Waitlist at NGT: 1 waiting, 0 met later, 0 expired, 0 cancelled."
+            in out.splitlines())
+    code, out, _ = _cli(capsys, "estates", "report", "demand", "--site", "NGT", "--from",
+                        "2026-11-23", "--to", "2026-11-27", "--format", "json")
+    assert "Waitlist" not in out  # the JSON is unchanged
