@@ -44,6 +44,16 @@ def initial_status(conn: Any, actor: Actor, space_id: int) -> str:
     return "confirmed"
 
 
+def check_reactivation(conn: Any, actor: Actor, row: Any) -> None:
+    """A cancelled booking of an approval space comes back only through the host's staff or
+    an administrator (an undo by a partner would skip the approval): plain refusal else."""
+    if row.status == "cancelled" and aq.requires_approval(conn, row.space_id) \
+            and not books_directly(conn, actor):
+        raise RuleViolation(f"Booking #{row.id} is of a space that needs approval: book it "
+                            "again (it waits for a decision), or ask the front desk to undo "
+                            "the cancellation.")
+
+
 def require_decider(actor: Actor, what: str) -> None:
     permissions.require_known(actor)
     if actor.role not in DECIDERS:

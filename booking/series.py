@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Row, select
 
-from booking import allocations, horizon, limits, permissions, rules, status
+from booking import allocations, approvals, horizon, limits, permissions, rules, status
 from booking.errors import Conflict, InvalidInput, NotFound, RaceConflict, RuleViolation
 from booking.models import MAX_BOOKING_MINUTES, Actor, BookingView, OrgInfo, SiteInfo, SpaceInfo
 from booking.recurrence import (
@@ -377,9 +377,10 @@ def book_series(
                 created_at=now,
             )
             series_id = sq.insert_series(conn, series_values)
+            first = approvals.initial_status(conn, actor, space.id)  # provisional: approval
             rows = [
                 dict(space_id=space.id, org_id=org_.id, booked_by_id=actor.staff_id,
-                     series_id=series_id, start_at=o.start, end_at=o.end, status="confirmed",
+                     series_id=series_id, start_at=o.start, end_at=o.end, status=first,
                      attendees=attendees, purpose=purpose or "", confidential=confidential,
                      created_at=now, updated_at=now)
                 for o in plan.free
@@ -404,7 +405,7 @@ def book_series(
                 BookingView(
                     id=i, space=space.code, space_name=space.name or space.code,
                     site=space.site_code, kind=space.kind, org=org_.code, start=o.start,
-                    end=o.end, tz=site.tz, status="confirmed",
+                    end=o.end, tz=site.tz, status=first,
                     attendees=attendees if seen.people else None,
                     purpose=(purpose or "") if seen.purpose else None,
                     confidential=confidential, series=series_id,

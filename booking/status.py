@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row
 
-from booking import allocations, permissions, waitlist
+from booking import allocations, approvals, permissions, waitlist
 from booking.errors import Conflict, NotFound, RaceConflict, RuleViolation
 from booking.models import ACTIVE_STATUSES, MAX_BOOKING_MINUTES, Actor, BookingView
 from booking.timeutil import to_local
@@ -111,6 +111,7 @@ def _reactivate(app: Cospace, conn: Connection, row: Row, actor: Actor,
                 *, allocation: bool) -> None:
     """Back in use (a late check-in, an undone mark or cancellation): the space may have been
     booked meanwhile, and the hours count against the organisation's allocation again."""
+    approvals.check_reactivation(conn, actor, row)  # an approval space: no undo around it
     found = q.clashes(conn, row.space_id, row.start_at, row.end_at,
                       max_minutes=MAX_BOOKING_MINUTES, exclude_id=row.id)
     if found:

@@ -217,3 +217,25 @@ def test_a_declined_booking_is_not_booked_time_in_the_reports(store, summaries):
         "utilisation", sites=["NGT"], start=day, end=day, by="kind")
     (ws,) = [r for r in rep.rows if r["kind"] == "workshop"]
     assert ws["booked_hours"] == 1.0
+
+
+def test_a_partner_cannot_undo_around_an_approval(store):
+    from booking import status
+
+    b = as_user(store, "ncs").book("WS1", f"{WED} 09:00", "10:00")
+    as_user(store, "ncs").cancel(b.id)
+    with pytest.raises(RuleViolation, match="needs approval"):
+        status.undo(as_user(store, "ncs"), b.id)
+    assert as_user(store, "ncs").get(b.id).status == "cancelled"
+    assert status.undo(as_user(store, "desk"), b.id).status == "confirmed"
+
+
+def test_a_partners_series_of_an_approval_space_is_provisional(store):
+    from booking.recurrence import Repeat
+    from booking.series import book_series
+
+    result = book_series(as_user(store, "ncs"), "WS1", f"{WED} 09:00", "10:00",
+                         Repeat(freq="weekly", count=2))
+    assert [b.status for b in result.booked] == ["provisional", "provisional"]
+    assert [v.status for v in as_user(store, "ncs").list_bookings(space="WS1")] == [
+        "provisional", "provisional"]
