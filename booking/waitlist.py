@@ -334,7 +334,8 @@ def summary(app: Any, *, site: str | None, first: dt.date, last: dt.date) -> Wai
 def summary_lines(app: Any, *, sites: Sequence[str], first: dt.date, last: dt.date) -> str:
     """One line per site (or one for every site) saying what became of the waitlist."""
     lines = []
-    for site in sites or [None]:
+    chosen: list[str | None] = list(sites) or [None]
+    for site in chosen:
         s = summary(app, site=site, first=first, last=last)
         wait = f" (waited {s.mean_wait_hours:.1f} h on average)" if s.booked else ""
         lines.append(f"Waitlist{' at ' + site if site else ''}: {s.waiting} waiting, "

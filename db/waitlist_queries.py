@@ -61,8 +61,8 @@ def candidates(conn: Connection, space_id: int, lo: dt.datetime, hi: dt.datetime
     """Waiting requests of the space's site and kind overlapping ``[lo, hi)``, that fit its
     capacity and start after ``now``: earliest request first, locked (two fills take turns)."""
     if guarded(conn):
-        stmt = text("SELECT * FROM cospace_waiting(:space, :lo, :hi)").columns(*W.c)
-        rows = conn.execute(stmt, {"space": space_id, "lo": lo, "hi": hi}).all()
+        fn = text("SELECT * FROM cospace_waiting(:space, :lo, :hi)").columns(*W.c)
+        rows = conn.execute(fn, {"space": space_id, "lo": lo, "hi": hi}).all()
         return [r for r in rows if r.start_at > now]
     s = SP.alias("s")
     stmt = (select(W).join(s, and_(s.c.id == space_id, s.c.site_id == W.c.site_id,
