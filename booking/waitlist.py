@@ -129,6 +129,9 @@ def wait(app: Any, site: str, kind: str, start: str | dt.datetime, end: str | dt
         rules.check_interval(start_at, end_at, site_)
         rules.check_not_past(start_at, now, site_.tz)
         rules.check_advance(start_at, now, org_, site_.tz)
+        free = free_now(conn, site_, kind, start_at, end_at, attendees, frozenset(wanted), org_)
+        if free:
+            raise RuleViolation(f"{free} is free then: book it instead of waiting.")
         values = dict(site_id=site_.id, kind=kind, start_at=start_at, end_at=end_at,
                       attendees=attendees, features=",".join(wanted), org_id=org_.id,
                       requested_by_id=actor.staff_id, status="waiting", created_at=now)
@@ -177,6 +180,25 @@ def cancel(app: Any, request_id: int) -> WaitInfo:
                     after={"status": "cancelled"})
         fresh = wq.request_row(conn, request_id)
         return _info(fresh, now)
+
+
+def free_now(conn: Any, site: SiteInfo, kind: str, start: dt.datetime, end: dt.datetime,
+             attendees: int, wanted: frozenset[str], org: OrgInfo) -> str | None:
+    """The code of a space that fits and is free for ``[start, end)`` now, if any (then
+    there is nothing to wait for)."""
+    from booking.service import space_info
+
+    rows = q.space_rows(conn, site_id=site.id, kind=kind, active_only=True)
+    restricted = q.restrictions(conn, [r.id for r in rows])
+    for r in rows:
+        space = space_info(r, restricted.get(r.id, frozenset()))
+        if space.capacity < attendees or not wanted <= space.features:
+            continue
+        if space.restricted_to and org.code not in space.restricted_to:
+            continue
+        if not q.clashes(conn, space.id, start, end, max_minutes=MAX_BOOKING_MINUTES, limit=1):
+            return space.code
+    return None
 
 
 # ----------------------------------------------------------------- the fill

@@ -93,12 +93,15 @@ def test_release_noshow_move_and_reopened_day_fill_the_waitlist(app, clock):
     desk = as_user(app, "desk")
     clock.set(at("2026-11-24T08:00"))
     released = desk.book("D01", "2026-11-24 09:00", "17:00", org="PROB")
+    desk.book("D02", "2026-11-24 09:00", "17:00", org="PROB")
     r1 = waitlist.wait(as_user(app, "ncs"), "NGT", "desk", "2026-11-24 10:00", "11:00")
     clock.set(at("2026-11-24T09:31"))
     as_user(app, "desk").sweep_releases(force=True)  # nobody checked in: released
     assert _requests(app)[r1.id].status == "booked"
 
     room = desk.book("IR4", "2026-11-24 10:00", "11:00", org="PROB")
+    for code in ("IR1", "IR2"):  # every other interview room NCS may use is taken
+        desk.book(code, "2026-11-24 10:00", "11:00", org="PROB")
     r2 = waitlist.wait(as_user(app, "ncs"), "NGT", "interview", "2026-11-24 10:30", "11:00")
     assert _requests(app)[r2.id].status == "waiting"
     change_booking(desk, room.id, start="2026-11-24 14:00")  # moved away
@@ -128,7 +131,20 @@ def test_requests_expire_when_their_start_passes(any_app, clock):
         waitlist.cancel(as_user(any_app, "ncs"), r.id)
 
 
+def _desks_taken(app: Cospace) -> None:
+    for code in ("D01", "D02"):
+        as_user(app, "desk").book(code, f"{WED} 09:00", "12:00", org="PROB")
+
+
+def test_nothing_to_wait_for_when_a_fitting_space_is_free(any_app):
+    with pytest.raises(RuleViolation, match="D01 is free then"):
+        waitlist.wait(as_user(any_app, "ncs"), "NGT", "desk", f"{WED} 10:00", "11:00",
+                      needs="pc")
+    assert waitlist.requests(as_user(any_app, "ncs")) == []
+
+
 def test_who_may_wait_and_see_requests(any_app):
+    _desks_taken(any_app)
     ncs = as_user(any_app, "ncs")
     with pytest.raises(NotPermitted, match="own organisation"):
         waitlist.wait(ncs, "NGT", "desk", f"{WED} 10:00", "11:00", org="PROB")
@@ -159,6 +175,12 @@ def _cli(capsys, login: str, *args: str) -> tuple[int, str, str]:
 def test_cli_wait_waitlist_and_cancel(any_app, capsys, monkeypatch):
     monkeypatch.setenv("COSPACE_DB", any_app.engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("COSPACE_NOW", "2026-11-23T08:00:00Z")
+    code, out, err = _cli(capsys, "ncs", "wait", "NGT", "desk", f"{WED} 10:00", "11:00")
+    assert code == 1 and "is free then" in err
+    as_user(any_app, "desk").book("D02", f"{WED} 09:00", "12:00", org="PROB")
+    code, out, _ = _cli(capsys, "desk", "book", "D01", f"{WED} 09:00", "12:00", "--org",
+                        "PROB", "--json")
+    booking = json.loads(out)["id"]
     code, out, _ = _cli(capsys, "ncs", "wait", "NGT", "desk", f"{WED} 10:00", "11:00",
                         "--needs", "pc", "--json")
     assert code == 0
@@ -174,9 +196,6 @@ def test_cli_wait_waitlist_and_cancel(any_app, capsys, monkeypatch):
     assert code == 0
     code, out, _ = _cli(capsys, "ncs", "waitlist", "--json")
     assert [r["id"] for r in json.loads(out)] == [got["id"]]
-    code, out, _ = _cli(capsys, "desk", "book", "D01", f"{WED} 09:00", "12:00", "--org",
-                        "PROB", "--json")
-    booking = json.loads(out)["id"]
     code, out, _ = _cli(capsys, "desk", "cancel", str(booking))
     assert code == 0
     code, out, _ = _cli(capsys, "ncs", "waitlist", "--site", "NGT", "--json")

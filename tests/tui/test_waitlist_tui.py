@@ -91,7 +91,8 @@ async def test_a_waiting_request_is_cancelled_from_mine(app: Cospace) -> None:
 
 @sync
 async def test_the_form_offers_to_wait_when_the_space_is_taken(app: Cospace) -> None:
-    as_user(app, "prob").book("IR1", "2026-11-23 09:00", "10:00")
+    for code in ("IR1", "IR2", "IR4"):  # every interview room NCS may use is taken at 09:00
+        as_user(app, "prob").book(code, "2026-11-23 09:00", "10:00")
     ncs = as_user(app, "ncs")
     tui = make_app(ncs, poll=False)
     async with tui.run_test(size=SIZE) as pilot:
