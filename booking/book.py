@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from booking import allocations, horizon, limits, permissions, rules
+from booking import allocations, approvals, horizon, limits, permissions, rules
 from booking.context import Context
 from booking.errors import RaceConflict
 from booking.models import BookingView
@@ -59,9 +59,10 @@ def _book(ctx: Context, space_code: str, start: str | dt.datetime, end: str | dt
         overridden = allocations.enforce(
             conn, actor=actor, org=org_, site=site, kind=space.kind,
             intervals=[(start_at, end_at)], override=override) if any_allocation else []
+        first = approvals.initial_status(conn, actor, space.id)  # provisional: approval
         values = dict(
             space_id=space.id, org_id=org_.id, booked_by_id=actor.staff_id,
-            start_at=start_at, end_at=end_at, status="confirmed",
+            start_at=start_at, end_at=end_at, status=first,
             attendees=attendees, purpose=purpose or "", confidential=confidential,
             created_at=now, updated_at=now,
         )
@@ -76,7 +77,7 @@ def _book(ctx: Context, space_code: str, start: str | dt.datetime, end: str | dt
         return view_of(NewBooking(
             id=booking_id, space_code=space.code, space_name=space.name,
             site_code=site.code, kind=space.kind, org_id=org_.id, org_code=org_.code,
-            start_at=start_at, end_at=end_at, tz=site.tz, status="confirmed",
+            start_at=start_at, end_at=end_at, tz=site.tz, status=first,
             attendees=attendees, purpose=purpose or "", confidential=confidential,
             series_id=None, booked_by_id=actor.staff_id,
             booked_by_login=actor.login if actor.staff_id else None), actor)

@@ -23,7 +23,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from booking import allocations, horizon, limits, permissions, rules, series
+from booking import allocations, horizon, limits, permissions, rules, series, waitlist
 from booking.context import Context
 from booking.errors import Conflict, InvalidInput, NotFound, RaceConflict, RuleViolation
 from booking.models import Actor, BookingView, OrgInfo, SiteInfo, SpaceInfo
@@ -227,6 +227,8 @@ def change_booking(ctx: Context, booking_id: int, changes: Changes | None = None
                 if plan.overridden and override:
                     allocations.audit_override(conn, at=now, actor=actor, booking_id=row.id,
                                                found=plan.overridden, reason=override)
+                if plan.moves:  # the old slot is free: the waitlist may take it
+                    waitlist.fill_freed(conn, [row], now)
             new = queries.booking_row(conn, booking_id)
             assert new is not None
             return ctx.view(new, actor)

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from booking import limits, permissions
+from booking import limits, permissions, waitlist
 from booking.context import Context
 from booking.errors import InvalidInput, NotFound
 from booking.models import ACTIVE_STATUSES, BookingView
@@ -118,6 +118,7 @@ def remove_closure(ctx: Context, site_code: str, first: dt.date,
                                                          "day": r.day.isoformat(),
                                                          "reason": r.reason})
                             for r in rows])
+        waitlist.fill_reopened(conn, site.id, [r.day for r in rows], now)  # reopened: fill
     return [r.day for r in rows]
 
 

@@ -193,6 +193,8 @@ FORMATS: dict[str, Format] = {
         Column("active", yes_no, "no for out of use; default yes", default=True),
         Column("restricted_to", code_list, "organisation codes that alone may book it, "
                "comma-separated; default anyone", default=frozenset()),
+        Column("approval", yes_no, "yes when a partner's booking of it waits for approval; "
+               "default no", default=False),
     )),
     "staff": Format("staff", "staff", "login", "manage-staff", (
         Column("login", login, "login name (matches existing staff)", True),

@@ -177,7 +177,8 @@ _DB_COLUMNS = {
              "active": "active"},
     "sites": {"name": "name", "tz": "tz", "holidays": "holiday_region"},
     "spaces": {"name": "name", "kind": "kind", "capacity": "capacity", "private": "private",
-               "active": "active", "features": "features", "site": "site_id"},
+               "active": "active", "features": "features", "site": "site_id",
+               "approval": "requires_approval"},
     "staff": {"name": "name", "role": "role", "active": "active", "org": "org_id"},
 }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from booking import approvals
 from booking.errors import NotPermitted, StoreUnavailable
 from db import release_queries
 from db import status as status_queries
@@ -37,6 +38,7 @@ def release_unclaimed(engine: Engine, now: dt.datetime) -> list[int]:
     A cheap read first: the write lock is taken only when something is due. The update
     re-checks the status, so two terminals sweeping at once release each booking once.
     """
+    approvals.sweep(engine, now)  # overdue approvals declined, started waiting requests expired
     with read_tx(engine) as conn:
         candidates = list(release_queries.release_candidates(conn, now, RELEASED_KINDS))
         ids = due(candidates, now)

@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
-from booking import allocations, horizon, limits, permissions, rules
+from booking import allocations, approvals, horizon, limits, permissions, rules
 from booking.context import Context
 from booking.errors import Conflict, InvalidInput, NotFound, RaceConflict, RuleViolation
 from booking.models import MAX_BOOKING_MINUTES, Actor, OrgInfo, SiteInfo, SpaceInfo
@@ -182,7 +182,8 @@ def book_series(
             booking = NewBooking(
                 id=0, space_code=space.code, space_name=space.name, site_code=site.code,
                 kind=space.kind, org_id=org_.id, org_code=org_.code, start_at=now, end_at=now,
-                tz=site.tz, status="confirmed", attendees=attendees, purpose=purpose or "",
+                tz=site.tz, status=approvals.initial_status(conn, actor, space.id),
+                attendees=attendees, purpose=purpose or "",
                 confidential=confidential, series_id=None, booked_by_id=actor.staff_id,
                 booked_by_login=actor.login if actor.staff_id else None)
             return _write_series(conn, plan, booking, space_id=space.id, actor=actor, now=now)
@@ -213,7 +214,7 @@ def _write_series(conn: Tx, plan: SeriesPlan, booking: NewBooking, *, space_id: 
     series_id = series_queries.insert_series(conn, series_values)
     rows = [
         dict(space_id=space_id, org_id=booking.org_id, booked_by_id=actor.staff_id,
-             series_id=series_id, start_at=o.start, end_at=o.end, status="confirmed",
+             series_id=series_id, start_at=o.start, end_at=o.end, status=booking.status,
              attendees=booking.attendees, purpose=booking.purpose,
              confidential=booking.confidential, created_at=now, updated_at=now)
         for o in plan.free

@@ -177,10 +177,11 @@ class Cospace(Context):
 
     def add_space(self, code: str, *, site: str, kind: str, capacity: int,
                   features: str | Sequence[str] = "", private: bool = False, name: str = "",
-                  restricted_to: Sequence[str] = ()) -> SpaceInfo:
+                  restricted_to: Sequence[str] = (), requires_approval: bool = False) -> SpaceInfo:
         return setup_records.add_space(self, code, site=site, kind=kind, capacity=capacity,
                                        features=features, private=private, name=name,
-                                       restricted_to=restricted_to)
+                                       restricted_to=restricted_to,
+                                       requires_approval=requires_approval)
 
     def add_staff(self, login: str, *, name: str, org: str, role: str,
                   email: str | None = None) -> Actor:

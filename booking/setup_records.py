@@ -46,11 +46,11 @@ def add_site(ctx: Context, code: str, name: str, *, tz: str = "Europe/London",
 
 def add_space(ctx: Context, code: str, *, site: str, kind: str, capacity: int,
               features: str | Sequence[str] = "", private: bool = False, name: str = "",
-              restricted_to: Sequence[str] = ()) -> SpaceInfo:
+              restricted_to: Sequence[str] = (), requires_approval: bool = False) -> SpaceInfo:
     saved = records.add(ctx, "spaces", {
         "code": code, "site": site, "kind": kind, "capacity": str(capacity),
         "features": _listed(features), "private": _yes_no(private), "name": name,
-        "restricted_to": _listed(restricted_to)})
+        "restricted_to": _listed(restricted_to), "approval": _yes_no(requires_approval)})
     with ctx.reading() as conn:
         return ctx.lookup_space(conn, saved.key)
 

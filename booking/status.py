@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from booking import allocations, permissions
+from booking import allocations, approvals, permissions, waitlist
 from booking.context import Context
 from booking.errors import (
     Conflict,
@@ -44,7 +44,8 @@ Check = Callable[[Any, dt.datetime], None]
 
 #: A status in words, after "is" / "was already".
 STATUS_WORDS = {"confirmed": "confirmed", "cancelled": "cancelled", "checked_in": "checked in",
-                "no_show": "marked a no-show", "released": "released"}
+                "no_show": "marked a no-show", "released": "released",
+                "provisional": "provisional (waiting for approval)", "declined": "declined"}
 #: The marks undo takes back, in words ("undid the check-in").
 MARK_WORDS = {"checked_in": "check-in", "no_show": "no-show", "released": "release",
               "cancelled": "cancellation"}
@@ -109,7 +110,7 @@ class Transition:
 
 
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
-    Transition("cancel", "cancelled", ("confirmed",),
+    Transition("cancel", "cancelled", ("confirmed", "provisional"),
                "only a confirmed booking can be cancelled.", _not_over, "cancelled"),
     Transition("checkin", "checked_in", ("confirmed", "no_show", "released"),
                "it cannot be checked in.", _on_the_day, "checked in"),
@@ -180,6 +181,8 @@ def apply(conn: Tx, *, actor: str, action: str, rows: Sequence[Any], at: dt.date
         dict(at=at, actor=actor, action=action, entity="booking", entity_id=r.id,
              before={"status": r.status}, after={"status": t.new}, reason=reason)
         for r in rows])
+    if t.new not in ACTIVE_STATUSES:  # the slots are free: the waitlist may take them
+        waitlist.fill_freed(conn, rows, at)
 
 
 def change_rows(conn: Tx, actor: Actor, rows: Sequence[Any], action: str, now: dt.datetime,
@@ -210,6 +213,7 @@ def change_rows(conn: Tx, actor: Actor, rows: Sequence[Any], action: str, now: d
 def _reactivate(ctx: Context, conn: Tx, row: Any, actor: Actor, *, allocation: bool) -> None:
     """Back in use (a late check-in, an undone mark or cancellation): the space may have been
     booked meanwhile, and the hours count against the organisation's allocation again."""
+    approvals.check_reactivation(conn, actor, row)  # an approval space: no undo around it
     found = queries.clashes(conn, row.space_id, row.start_at, row.end_at,
                             max_minutes=MAX_BOOKING_MINUTES, exclude_id=row.id)
     if found:

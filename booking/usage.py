@@ -12,7 +12,7 @@ For each site and local day the store keeps (``db.tables``):
 - ``usage_level``: for each kind, the minutes of the day during which at least *n* of its
   spaces were booked, for every *n* up to the day's peak.
 
-Cancelled bookings are left out; every other status (confirmed, checked in, no-show,
+Cancelled and declined bookings are left out; every other status (confirmed, checked in, no-show,
 released) is kept apart, so booked, used and wasted hours and attendance all come from the
 same rows. A booking is cut at local hour boundaries and local midnights, in the site's own
 time zone, so a clock-change day has its 23 or 25 hours and 09:00 is hour 9 all year.

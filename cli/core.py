@@ -56,6 +56,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--name", default="", help="display name (default: the code)")
     p.add_argument("--only", default="", metavar="ORG,ORG",
                    help="only these organisations may book it (comma-separated)")
+    p.add_argument("--approval", action="store_true",
+                   help="a partner's booking of it is provisional until approved")
     p.set_defaults(func=cmd_space_add)
 
     staff = sub.add_parser("staff", parents=[common], help="staff")
@@ -206,7 +208,7 @@ def cmd_space_add(args: argparse.Namespace, url: str, login: str) -> int:
         "code": args.code, "site": args.site, "kind": args.kind,
         "capacity": str(args.capacity), "features": args.features,
         "private": "yes" if args.private else "no", "name": args.name,
-        "restricted_to": args.only})
+        "restricted_to": args.only, "approval": "yes" if args.approval else "no"})
     space = app.space(args.code)
     extra = []
     if space.features:
@@ -242,6 +244,9 @@ def cmd_book(args: argparse.Namespace, url: str, login: str) -> int:
     else:
         print(f"Booked #{view.id}: {_space_label(view)}, "
               f"{human_span(view.start, view.end, view.tz)}, for {view.org}.")
+        if view.status == "provisional":  # booking/approvals.py
+            print("It is provisional: the slot is held until the front desk, estates or an "
+                  "administrator approves or declines it.")
     return 0
 
 

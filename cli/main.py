@@ -27,7 +27,7 @@ from booking.limits import mask_passwords, visible
 #: ``export`` command that ``io`` creates. A module object works here as well as a name.
 COMMAND_MODULES: list[str | ModuleType] = [
     "core", "series", "setup", "allocation", "audit", "io", "export", "report", "change",
-    "display", "setting", "notify", "completion",
+    "display", "setting", "notify", "completion", "waitlist",
 ]
 
 #: command -> the modules that build its parser (in ``COMMAND_MODULES`` order). A command not
@@ -43,6 +43,8 @@ COMMAND_HOMES: dict[str, tuple[str, ...]] = {
     "report": ("report",),
     "change": ("change",), "undo": ("change",),
     "display": ("display",), "setting": ("setting",), "notify": ("notify",),
+    "wait": ("waitlist",), "waitlist": ("waitlist",), "approve": ("waitlist",),
+    "decline": ("waitlist",), "approvals": ("waitlist",),
 }
 
 #: Options of ``cospace`` itself that take a value (to find the command word before parsing).

@@ -106,6 +106,9 @@ def cmd_report(args: argparse.Namespace, url: str, login: str) -> int:
         write_csv(report, sys.stdout)
     else:
         print(render_table(report))
+        if args.report_kind in ("demand", "shortfall"):  # the waitlist beside unmet demand
+            from booking import waitlist
+            print("\n" + waitlist.summary_lines(app, sites=sites, first=start, last=end))
     return 0
 
 

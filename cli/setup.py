@@ -81,9 +81,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--active", metavar=YES_NO, help="no to take it out of use")
     p.add_argument("--only", dest="restricted_to", metavar="ORG,ORG",
                    help="only these organisations may book it ('' for anyone)")
+    p.add_argument("--approval", metavar=YES_NO,
+                   help="yes when a partner's booking of it waits for approval")
     _json(p)
     p.set_defaults(func=_set("spaces", ("name", "site", "kind", "capacity", "features",
-                                        "private", "active", "restricted_to")))
+                                        "private", "active", "restricted_to", "approval")))
 
     act = _actions(sub, "staff")
     p = act.add_parser("list", parents=[common],

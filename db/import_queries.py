@@ -83,7 +83,8 @@ class StoredRecords:
                     "capacity": r.capacity, "name": r.name,
                     "features": frozenset(f for f in (r.features or "").split(",") if f),
                     "private": bool(r.private), "active": bool(r.active),
-                    "restricted_to": frozenset(restr[r.id])})
+                    "restricted_to": frozenset(restr[r.id]),
+                    "approval": bool(r.requires_approval)})
         return out
 
     def _staff(self, keys: Sequence[str]) -> dict[str, tuple[int, dict[str, Any]]]:

@@ -198,7 +198,7 @@ def booked_spans(
     # whole seconds, as the summaries count them (julianday differences are inexact)
     sel += ["COUNT(*) AS bookings", f"SUM({_epoch(s, ce)} - {_epoch(s, cs)}) / 60.0 AS minutes"]
     plus = _scan_hint(s)
-    where = ["sp.site_id IN :site_ids", "b.status <> 'cancelled'",
+    where = ["sp.site_id IN :site_ids", "b.status NOT IN ('cancelled', 'declined')",
              f"{plus}b.start_at < {hi}", f"{plus}b.end_at > {lo}"]
     if started_before is not None:
         where.append(f"b.start_at < {s.ts_param('before', started_before)}")
@@ -228,7 +228,7 @@ def intervals(conn: Connection, window: Window, *, kind: str | None = None
     cs, ce = s.greatest("b.start_at", lo), s.least("b.end_at", hi)
     sql = (f"SELECT sp.site_id, sp.kind, {_epoch(s, cs)}, {_epoch(s, ce)} "
            f"FROM booking b JOIN space sp ON sp.id = b.space_id WHERE sp.site_id IN :site_ids "
-           f"AND b.status <> 'cancelled' AND {plus}b.start_at < {hi} "
+           f"AND b.status NOT IN ('cancelled', 'declined') AND {plus}b.start_at < {hi} "
            f"AND {plus}b.end_at > {lo}{kind_cond}")
     return [tuple(r) for r in s.run(conn, sql)]  # type: ignore[misc]
 

@@ -30,13 +30,18 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from db.types import UTCDateTime
 
 #: Booking statuses that hold the space. Cancelled, released and no-show bookings are kept
 #: for the record and the reports, but the space is free again.
-ACTIVE_STATUSES = ("confirmed", "checked_in")
+ACTIVE_STATUSES = ("confirmed", "checked_in", "provisional")
+#: Every booking status; ``provisional`` waits for an approval (it holds the slot), ``declined``
+#: is a provisional booking refused (booking/approvals.py).
+BOOKING_STATUSES = ("confirmed", "cancelled", "checked_in", "no_show", "released", "provisional",
+                    "declined")
 
 
 class StoreTable(SQLModel):
@@ -72,6 +77,8 @@ class Site(StoreTable, table=True):
     holiday_region: str = Field(default="ENG", sa_type=String(8))
     #: Minutes after its start when a desk booking not checked in is released.
     release_after_minutes: int = 30
+    #: Hours before its start by which a provisional booking must be decided (else declined).
+    decision_lead_hours: int = Field(default=24, sa_column_kwargs={"server_default": "24"})
     active: bool = True
 
 
@@ -121,6 +128,9 @@ class Space(StoreTable, table=True):
     features: str = Field(default="", sa_type=String(500))
     private: bool = False
     active: bool = True
+    #: A partner's booking of it is provisional until approved (booking/approvals.py).
+    requires_approval: bool = Field(default=False,
+                                    sa_column_kwargs={"server_default": sa_false()})
 
 
 class SpaceRestriction(StoreTable, table=True):
@@ -186,7 +196,8 @@ class Booking(StoreTable, table=True):
     __table_args__ = (
         CheckConstraint("end_at > start_at", name="ck_booking_interval"),
         CheckConstraint(
-            "status IN ('confirmed','cancelled','checked_in','no_show','released')",
+            "status IN ('confirmed','cancelled','checked_in','no_show','released',"
+            "'provisional','declined')",
             name="ck_booking_status",
         ),
         CheckConstraint("attendees >= 1", name="ck_booking_attendees"),
@@ -250,6 +261,30 @@ class UnmetDemand(StoreTable, table=True):
     features: str = Field(default="", sa_type=String(500))
     org_id: int | None = Field(default=None, foreign_key="organisation.id")
     staff_id: int | None = Field(default=None, foreign_key="staff.id")
+
+
+class WaitRequest(StoreTable, table=True):
+    """A request nothing could meet yet, waiting for a fitting space to free (booking/waitlist)."""
+
+    __tablename__ = "wait_request"
+    __table_args__ = (
+        CheckConstraint("status IN ('waiting','booked','expired','cancelled')",
+                        name="ck_wait_request_status"),
+        Index("ix_wait_request_site_start", "site_id", "start_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id")
+    kind: str = Field(sa_type=String(16))
+    start_at: dt.datetime = Field(sa_type=UTCDateTime)
+    end_at: dt.datetime = Field(sa_type=UTCDateTime)
+    attendees: int = Field(default=1)
+    features: str = Field(default="", sa_type=String(500))
+    org_id: int = Field(foreign_key="organisation.id")
+    requested_by_id: int | None = Field(default=None, foreign_key="staff.id")
+    status: str = Field(default="waiting", sa_type=String(16))
+    booking_id: int | None = Field(default=None, foreign_key="booking.id")
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    met_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 # ------------------------------------------------------------------ usage summaries

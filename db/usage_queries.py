@@ -148,7 +148,8 @@ def site_bookings(conn: Connection, space_ids: Sequence[int], *, lo: dt.datetime
         epoch = "CAST(FLOOR(EXTRACT(EPOCH FROM {})) AS BIGINT)"
     else:
         epoch = "CAST(strftime('%s', {}) AS INTEGER)"
-    w = _Where().add("b.space_id IN :ids", ids=list(space_ids)).add("b.status <> 'cancelled'")
+    w = _Where().add("b.space_id IN :ids", ids=list(space_ids)).add(
+        "b.status NOT IN ('cancelled', 'declined')")
     if lo is not None and hi is not None:
         w.add("b.start_at < :hi", hi=hi).add("b.end_at > :lo", lo=lo)
         w.add("b.start_at > :lower", lower=lo - dt.timedelta(minutes=max_minutes))
@@ -270,7 +271,8 @@ def bookings_starting(conn: Connection, site_ids: Sequence[int], start: dt.datet
     after ``ending_after``): ``site_id, kind, space_id, org_id, status, start_at``. For the
     few bookings a report counts outside the summaries: those under way as the period begins
     and those of today that have started."""
-    w = _Where().add("sp.site_id IN :ids", ids=list(site_ids)).add("b.status <> 'cancelled'")
+    w = _Where().add("sp.site_id IN :ids", ids=list(site_ids)).add(
+        "b.status NOT IN ('cancelled', 'declined')")
     w.add("b.start_at >= :t0", t0=start).add("b.start_at < :t1", t1=end)
     if ending_after is not None:
         w.add("b.end_at > :after", after=ending_after)

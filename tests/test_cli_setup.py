@@ -138,7 +138,7 @@ def test_space_list_by_site(cli):
     ir1 = spaces[1]
     assert ir1 == {"code": "IR1", "site": "NGT", "kind": "interview", "capacity": 3,
                    "name": "Interview Room 1", "features": ["phone", "wifi"], "private": True,
-                   "active": True, "restricted_to": []}
+                   "active": True, "restricted_to": [], "approval": False}
     assert spaces[0]["restricted_to"] == ["NCS"] and spaces[0]["name"] == "D01"
     code, out, err = cli("space", "list", "--json")
     assert [s["code"] for s in json.loads(out)] == ["D01", "IR1", "WS1"]

@@ -59,6 +59,7 @@ class CospaceApp(App[int]):
         Binding("m", "switch_mode('mine')", "Mine"),
         Binding("r", "reports", "Usage reports", show=False),
         Binding("a", "admin", "Admin: sites, spaces, organisations", show=False),
+        Binding("v", "approvals", "Approvals", show=False),
         Binding("escape", "switch_mode('board')", "Board", show=False),
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit", show=False),
@@ -170,7 +171,9 @@ class CospaceApp(App[int]):
     def booking_saved(self, view: BookingView) -> None:
         self.notify(f"Booked #{view.id}: {view.space} "
                     f"{to_local(view.start, view.tz):ddd D MMM HH:mm}"
-                    f"–{to_local(view.end, view.tz):HH:mm} for {view.org}.", title="Saved")
+                    f"–{to_local(view.end, view.tz):HH:mm} for {view.org}."
+                    + (" Provisional: it waits for approval." if view.status == "provisional"
+                       else ""), title="Saved")
         self.refresh_views()
 
     @work(thread=True, group="change", exit_on_error=False)
@@ -393,6 +396,8 @@ class CospaceApp(App[int]):
                             self.action_reports)
         yield SystemCommand("Admin", "Sites, opening hours, closures, spaces, organisations",
                             self.action_admin)
+        yield SystemCommand("Approvals", "Provisional bookings waiting for a decision",
+                            self.action_approvals)
         yield SystemCommand("Import a CSV file", "Preview and apply spaces, staff, orgs or sites",
                             self.action_import)
         yield SystemCommand("Keys", "The keys of this screen", self.action_help)
@@ -410,6 +415,19 @@ class CospaceApp(App[int]):
 
         if not isinstance(self.screen, AdminScreen):
             self.push_screen(AdminScreen(self.cospace))
+
+    def action_approvals(self) -> None:
+        """``v``: the approvals queue (front desk, estates, admin)."""
+        from booking.approvals import DECIDERS
+        from tui.screens.approvals import ApprovalsScreen
+
+        if self.actor is None:
+            self.notify("Still starting: press v again in a moment.")
+        elif self.actor.role not in DECIDERS:
+            self.notify("Only the front desk, estates or an administrator approve bookings.",
+                        severity="warning")
+        elif not isinstance(self.screen, ApprovalsScreen):
+            self.push_screen(ApprovalsScreen(self.cospace))
 
     def action_import(self) -> None:
         from tui.screens.import_preview import ImportPreviewScreen

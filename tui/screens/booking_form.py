@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from booking.change import Changes, change_booking, change_following, check_change
-from booking.errors import CospaceError
+from booking.errors import Conflict, CospaceError
 from booking.models import Actor, BookingView, OrgInfo, SiteInfo, SpaceInfo
 from booking.rules import check_booking, fmt_minutes
 from booking.series import (
@@ -179,9 +179,11 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
                 yield Button("Save the change (Enter)" if ed else "Book (Enter)",
                              variant="primary", id="book")
                 yield Button("Back (Esc)", id="back")
+                yield Button("Wait for it", id="wait")  # shown when the slot is taken
 
     def on_mount(self) -> None:
         make_compact(self)
+        self.query_one("#wait", Button).display = False
         if self.editing is not None:  # a change: no repeat; start where times are typed
             self.query_one("#f-repeat-row").display = False
             self.query_one("#f-until-row").display = False
@@ -348,7 +350,12 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
         self.action_submit()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "book":
+        if event.button.id == "wait":
+            try:
+                self.wait_for(self.draft())
+            except CospaceError as exc:
+                self.show_error(exc.message)
+        elif event.button.id == "book":
             self.action_submit()
         else:
             self.action_leave()
@@ -433,15 +440,31 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
                                 attendees=d.attendees, purpose=d.purpose,
                                 confidential=d.confidential)
         except CospaceError as exc:
-            self.app.call_from_thread(self.show_error, exc.message)
+            self.app.call_from_thread(self.show_error, exc.message, isinstance(exc, Conflict))
             return
         except Exception as exc:  # a store that went away: say so, keep the form
             self.app.call_from_thread(self.show_error, f"Could not save: {exc}")
             return
         self.app.call_from_thread(self.dismiss, view)
 
-    def show_error(self, message: str) -> None:
+    @work(thread=True, exclusive=True, group="form", exit_on_error=False)
+    def wait_for(self, d: Draft) -> None:
+        """The space is taken: wait for one of its kind at that time (the waitlist)."""
+        from tui.screens.waitlist import wait_for_it
+
+        try:
+            text = wait_for_it(self.cs, site=self.site.code, kind=d.space.kind,
+                               start=d.start_at, end=d.end_at, attendees=d.attendees,
+                               needs=(), org=d.org.code)
+        except CospaceError as exc:
+            self.app.call_from_thread(self.show_error, exc.message)
+            return
+        self.app.call_from_thread(self.app.notify, text)
+        self.app.call_from_thread(self.dismiss, None)
+
+    def show_error(self, message: str, taken: bool = False) -> None:
         self.saving = False
+        self.query_one("#wait", Button).display = taken and self.editing is None
         err = self.query_one("#form-error", Static)
         err.update(plain(f"✗ Not {'changed' if self.editing else 'booked'}: {message}"))
         err.add_class("problem")

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Checkbox, DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, Select, Static
 
 from booking.errors import CospaceError
 from booking.models import KIND_LABELS, KINDS, KNOWN_FEATURES, FreeResult, SiteInfo
@@ -19,7 +19,7 @@ from booking.timeutil import at_minutes, hm, human_time_span, minutes_of_day, to
 from tui.data import site_today
 from tui.entry import parse_count, parse_day, parse_end, parse_time
 from tui.screens.booking_form import FormStart
-from tui.text import cells
+from tui.text import cells, esc
 from tui.widgets.compact import make_compact
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ class FindScreen(Screen[None]):
         Binding("ctrl+f", "search", "Search"),
         Binding("b", "book_now", "Book it"),
         Binding("enter", "open_form", "Book with details", show=False),
+        Binding("w", "wait_for_it", "Wait for it", show=False),
         Binding("escape", "app.switch_mode('board')", "Board"),
     ]
 
@@ -82,6 +83,7 @@ class FindScreen(Screen[None]):
                 yield Checkbox("Confidential", id="q-confidential")
             with Vertical(id="find-results"):
                 yield Static("", id="find-message")
+                yield Button("Wait for it (w)", id="find-wait", compact=True)
                 yield DataTable(id="find-table", cursor_type="row", zebra_stripes=True)
         yield Footer(compact=True, show_command_palette=False)
 
@@ -94,6 +96,7 @@ class FindScreen(Screen[None]):
         self.query_one("#find-message", Static).update(
             f"Needs can be: {', '.join(KNOWN_FEATURES)}.")
         self.query_one("#q-kind", Select).focus()
+        self.query_one("#find-wait", Button).display = False
 
     def _next_quarter(self) -> str:
         site = self.cospace_app.site
@@ -173,7 +176,8 @@ class FindScreen(Screen[None]):
                                       f"{hm(r.start)}–{hm(r.end)}", ", ".join(sorted(s.features)))))
                 self.rows.append((s.code, r.start, r.end))
         else:
-            message = f"[b]Nothing fits[/b] {when}; noted as unmet demand."
+            message = (f"[b]Nothing fits[/b] {when}; noted as unmet demand. [b]w[/b] waits "
+                       "for it: booked for you when a space frees.")
             if result.suggestions:
                 message += " Nearest free times below ([b]b[/b] books one)."
             else:
@@ -190,6 +194,7 @@ class FindScreen(Screen[None]):
                                       human_time_span(sug.start, sug.end, sug.tz),
                                       ", ".join(sorted(sp.features)) if sp else "")))
                 self.rows.append((sug.space, start, end))
+        self.query_one("#find-wait", Button).display = not result.spaces
         if quiet:
             if self.rows:
                 table.move_cursor(row=min(row, len(self.rows) - 1))
@@ -234,6 +239,29 @@ class FindScreen(Screen[None]):
                       f"{human_time_span(view.start, view.end, view.tz)} for {view.org}."
                       "[/green]")
         self.cospace_app.booking_saved(view)
+
+    @on(Button.Pressed, "#find-wait")
+    def action_wait_for_it(self) -> None:
+        """Put the request that found nothing on the waitlist (tui/screens/waitlist.py)."""
+        if self.request is None or self.result is None or self.result.spaces:
+            self.notify("Search first: w waits for a request that finds nothing free.")
+            return
+        self.wait_for(self.request)
+
+    @work(thread=True, exclusive=True, group="find-wait", exit_on_error=False)
+    def wait_for(self, r: Request) -> None:
+        from tui.screens.waitlist import wait_for_it
+
+        try:
+            text = wait_for_it(self.cospace_app.cospace, site=r.site.code, kind=r.kind,
+                               start=utc(at_minutes(r.day, r.start, r.site.tz)),
+                               end=utc(at_minutes(r.day, r.end, r.site.tz)),
+                               attendees=r.attendees, needs=r.needs)
+        except CospaceError as exc:
+            self.app.call_from_thread(self._message, f"[red]{esc(exc.message)}[/red]")
+            return
+        self.app.call_from_thread(self._message, f"[green]{esc(text)}[/green]")
+        self.app.call_from_thread(self.cospace_app.refresh_views)
 
     @on(DataTable.RowSelected)
     def action_open_form(self) -> None:

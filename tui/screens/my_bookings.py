@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from booking.models import BookingView
 from booking.timeutil import human_time_span, to_local
 from tui.screens.today import STATUS_WORDS
+from tui.screens.waitlist import WaitlistPanel
 from tui.text import cells, esc
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ class MyBookingsScreen(Screen[None]):
         yield Input(placeholder="Filter by space or date (e.g. IR2, 2026-11-26, Thu)",
                     id="mine-filter")
         yield DataTable(id="mine-table", cursor_type="row", zebra_stripes=True)
+        yield WaitlistPanel(self.cospace_app.cospace)  # the waitlist requests (issue 18)
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -66,6 +68,7 @@ class MyBookingsScreen(Screen[None]):
     def reload(self) -> None:
         if self.cospace_app.actor is not None:
             self.load()
+            self.query_one(WaitlistPanel).reload()
 
     @work(thread=True, exclusive=True, group="mine", exit_on_error=False)
     def load(self) -> None:
@@ -75,7 +78,7 @@ class MyBookingsScreen(Screen[None]):
             self.app.call_from_thread(self.show, [], "No organisation: nothing of yours.")
             return
         rows = app.cospace.list_bookings(org=actor.org_code,
-                                         statuses=("confirmed", "checked_in"))
+                                         statuses=("confirmed", "checked_in", "provisional"))
         now = app.cospace.now()
         rows = [b for b in rows if b.end > now]
         self.app.call_from_thread(self.show, rows, f"{actor.org_code}, from now on")

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 STATUS_WORDS = {
     "confirmed": "booked", "checked_in": "checked in", "no_show": "no-show",
     "cancelled": "cancelled", "released": "released",
+    "provisional": "awaiting approval", "declined": "declined",
 }
 
 

@@ -388,11 +388,15 @@ class BoardGrid(Widget, can_focus=True):
                 text = visible(booking.org or "") if starts_here or i == 0 else ""
                 if booking.status == "checked_in" and len(text) + 1 < run_w:
                     text += "✓"
+                if booking.status == "provisional" and len(text) + 1 < run_w:
+                    text += "?"  # waiting for approval (a mark, not only a colour)
                 if booking.series is not None and starts_here and len(text) + 1 < run_w:
                     text += "↻"
                 text = (" " + text if starts_here and run_w > len(text) + 1 else text)
                 text = text[:run_w].ljust(run_w)
                 style = org_style(booking.org, bold=True)
+                if booking.status == "provisional":
+                    style = style + Style(italic=True)
                 for k in range(run_w):
                     s = style
                     if on_row and i + k // slot_w == self.cursor_slot:

@@ -1,7 +1,7 @@
 """notifications by e-mail: staff addresses and the outbox
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-02
 
 ``staff_contact`` holds a staff member's e-mail address and whether they asked for the daily
@@ -31,7 +31,7 @@ from alembic import op
 from db.types import UTCDateTime
 
 revision: str = '0007'
-down_revision: str | None = '0005'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
