@@ -647,6 +647,10 @@ class Cospace:
             values = dict(recorded_at=now, site_id=site.id, kind=kind, start_at=start_at,
                           end_at=end_at, attendees=attendees, features=",".join(sorted(needs)),
                           org_id=org.id if org else None, staff_id=actor.staff_id)
+            from booking.precheck import recorded_unmet  # the same search again: once
+
+            if (seen := recorded_unmet(conn, values)) is not None:
+                return seen
             demand_id = int(conn.execute(insert(UnmetDemand.__table__).values(**values)
                                          ).inserted_primary_key[0])  # type: ignore[index]
             q.add_audit(conn, at=now, actor=actor.login, action="unmet-demand",
