@@ -45,17 +45,15 @@ DEBOUNCE = 0.3
 AMBIGUOUS_END = 24
 
 
-class FormCheckbox(Checkbox):
+class FormCheckbox(Checkbox, inherit_bindings=False):
     """A checkbox that toggles with space only: Enter submits the form it is in."""
 
-    inherit_bindings = False
     BINDINGS = [Binding("space", "toggle_button", "Toggle", show=False)]
 
 
-class FormSelect(Select):  # type: ignore[type-arg]
+class FormSelect(Select, inherit_bindings=False):  # type: ignore[type-arg]
     """A select that opens with space (or down/up): Enter submits the form it is in."""
 
-    inherit_bindings = False
     BINDINGS = [Binding("space,down,up", "show_overlay", "Choose", show=False)]
 
 
@@ -134,8 +132,8 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
 
     BINDINGS = [
         Binding("escape", "leave", "Back"),
-        Binding("enter", "submit", "Book", key_display="Enter"),
-        Binding("ctrl+s", "submit", "Book", show=False),
+        Binding("ctrl+s", "submit", "Book"),
+        Binding("enter", "submit", "Book", show=False),
     ]
 
     def __init__(self, cs: Cospace, site: SiteInfo, spaces: list[SpaceInfo],
