@@ -188,8 +188,8 @@ class TodayScreen(Screen[None]):
         Binding("e", "change", "Change"),
         Binding("w", "walk_in", "Walk-in"),
         Binding("h", "history", "History"),
-        Binding("home", "first", "First", show=False),
-        Binding("end", "last", "Last", show=False),
+        Binding("home", "first", "First", show=False, priority=True),
+        Binding("end", "last", "Last", show=False, priority=True),
         Binding("enter", "on_board", "On board", show=False),
         Binding("escape", "leave", "Board"),
     ]
@@ -327,11 +327,21 @@ class TodayScreen(Screen[None]):
         self.app.switch_mode("board")
 
     def action_first(self) -> None:
+        """Home: the first booking (in the search field: its start)."""
+        search = self.query_one("#desk-search", Input)
+        if self.focused is search:
+            search.action_home()
+            return
         table = self.query_one(DataTable)
         table.focus()
         table.move_cursor(row=0)
 
     def action_last(self) -> None:
+        """End: the last booking (in the search field: its end)."""
+        search = self.query_one("#desk-search", Input)
+        if self.focused is search:
+            search.action_end()
+            return
         table = self.query_one(DataTable)
         table.focus()
         table.move_cursor(row=max(0, len(self.bookings) - 1))
