@@ -194,6 +194,13 @@ class TodayScreen(Screen[None]):
         Binding("escape", "leave", "Board"),
     ]
 
+    AUTO_FOCUS = "#desk-table"  # the keys act on the table; / (or a digit) finds
+    DEFAULT_CSS = """
+    TodayScreen #desk-find { height: 1; }
+    TodayScreen #desk-search { width: 1fr; }
+    TodayScreen #desk-matches { width: auto; padding: 0 1; }
+    """
+
     def __init__(self) -> None:
         super().__init__(id="desk-screen")
         self.all: list[BookingView] = []
@@ -208,8 +215,10 @@ class TodayScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("[b]Desk today[/b]", id="desk-title", classes="screen-title")
-        yield Input("", id="desk-search", compact=True,
-                    placeholder="/ find: booking number, organisation, space or adviser")
+        with Horizontal(id="desk-find"):
+            yield Input("", id="desk-search", compact=True,
+                        placeholder="/ find: booking number, organisation, space or adviser")
+            yield Static("", id="desk-matches")
         yield DataTable(id="desk-table", cursor_type="row", zebra_stripes=True)
         yield Footer(compact=True, show_command_palette=False)
 
@@ -257,12 +266,12 @@ class TodayScreen(Screen[None]):
         waiting = sum(1 for b in self.all if b.status == "confirmed" and b.start > now)
         if self._title_parts is not None:
             site_name, day = self._title_parts
-            found = f" · {len(self.bookings)} match '{esc(words)}'" if words else ""
             late = f", [b]{overdue} overdue ⚠[/b]" if overdue else ""
             self.query_one("#desk-title", Static).update(
-                f"[b]Desk today[/b] · {esc(site_name)} · {day:%a %d %b} · "
-                f"{len(self.all)} bookings, {waiting} to arrive{late}{found}"
-                + self._role_note())
+                f"[b]Desk[/b] · {esc(site_name)} · {day:%a %d %b} · {waiting} to arrive"
+                f"{late} of {len(self.all)} bookings" + self._role_note())
+            self.query_one("#desk-matches", Static).update(
+                f"{len(self.bookings)} match" if words else "")
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
