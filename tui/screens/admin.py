@@ -6,6 +6,7 @@ import`` checks a file; a wrong field is marked under the field and the form kee
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -171,6 +172,8 @@ class RecordForm(ModalScreen[imports.Change | None]):
                     self.app.call_from_thread(self.ask_hours, texts, outside)
                     return
             change = admin.save(self.cospace, self.kind, texts)
+            if asked:  # the bookings left outside were shown and the answer was yes
+                change = dataclasses.replace(change, warnings=[])
         except admin.FormInvalid as exc:
             self.app.call_from_thread(self.show_problems, exc.problems)
             return

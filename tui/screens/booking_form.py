@@ -20,7 +20,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Stat
 from booking import permissions
 from booking.change import Changes, change_booking, change_following, check_change
 from booking.errors import CospaceError
-from booking.models import Actor, BookingView, OrgInfo, SiteInfo, SpaceInfo
+from booking.models import KINDS, Actor, BookingView, OrgInfo, SiteInfo, SpaceInfo
 from booking.precheck import Verdict, precheck
 from booking.rules import check_booking, fmt_minutes
 from booking.series import (
@@ -143,7 +143,9 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
         self.editing = editing
         self.cs = cs
         self.site = site
-        self.spaces = {s.code: s for s in spaces}
+        # the board's order: interview rooms, hot desks, workshop rooms, each as stored
+        self.spaces = {s.code: s for s in sorted(spaces, key=lambda s: KINDS.index(s.kind)
+                                                 if s.kind in KINDS else len(KINDS))}
         self.actor = actor
         self.orgs = self._allowed_orgs(orgs, actor)
         self.start = start
