@@ -41,6 +41,8 @@ from tui.widgets.compact import make_compact
 DEFAULT_MINUTES = {"interview": 60, "workshop": 120, "desk": 240}
 #: Seconds of quiet typing before the form asks the store (the clash check).
 DEBOUNCE = 0.3
+#: A space's line in the list stays on one line of the form at 80 columns.
+SPACE_LABEL_MAX = 54
 #: A bare number up to this in End could be an hour or a length: it is refused.
 AMBIGUOUS_END = 24
 
@@ -118,7 +120,7 @@ def space_label(s: SpaceInfo) -> str:
         text += " " + ", ".join(sorted(s.features))
     if s.restricted_to:
         text += f" · only {', '.join(sorted(s.restricted_to))}"
-    return text
+    return text if len(text) <= SPACE_LABEL_MAX else text[:SPACE_LABEL_MAX - 1] + "…"
 
 
 REPEATS = [("no repeat", "none"), ("weekly", "weekly"), ("monthly", "monthly")]
