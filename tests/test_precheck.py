@@ -38,7 +38,8 @@ def test_a_free_slot_is_free(app: Cospace) -> None:
 
 
 def test_a_clash_names_the_holder_never_its_purpose_and_offers_alternatives(
-        app: Cospace) -> None:
+        any_app: Cospace) -> None:
+    app = any_app
     held = as_user(app, "prob").book("IR1", "2026-11-23 10:00", "11:00",
                                      purpose="Supervision of J. Smith")
     v = check(as_user(app, "ncs"), "IR1", at(10), at(11), "NCS")
@@ -71,7 +72,8 @@ def test_a_booking_ending_where_another_starts_is_free(app: Cospace) -> None:
     assert check(as_user(app, "ncs"), "IR1", at(11), at(12), "NCS").ok
 
 
-def test_the_same_failed_search_is_unmet_demand_once(app: Cospace) -> None:
+def test_the_same_failed_search_is_unmet_demand_once(any_app: Cospace) -> None:
+    app = any_app
     desk = as_user(app, "desk")
     for code in ("WS1",):
         desk.book(code, "2026-11-23 10:00", "12:00", org="JCP")

@@ -93,3 +93,24 @@ async def test_a_walk_in_that_fits_nowhere_keeps_its_input_and_says_why(
         await until(pilot, lambda: not isinstance(tui.screen, WalkInModal))
     walk = next(b for b in desk.day_bookings("NGT", MONDAY) if b.space == "IR5")
     assert (walk.space, walk.org, walk.status) == ("IR5", "PROB", "checked_in")
+
+
+@sync
+async def test_an_adviser_sees_the_desks_check_in_disabled_and_why(
+        app: Cospace, clock) -> None:  # type: ignore[no-untyped-def]
+    held = as_user(app, "ncs").book("IR1", "2026-11-23 08:30", "09:30")
+    clock.set(at(8, 35))
+    ncs = as_user(app, "ncs")
+    tui = make_app(ncs, poll=False)
+    async with tui.run_test(size=SIZE) as pilot:
+        await board_ready(pilot)
+        await pilot.press("d")
+        screen = tui.screen
+        table = screen.query_one(DataTable)
+        await until(pilot, lambda: table.row_count == 1)
+        assert "check-in and no-show are the front desk's" in str(
+            screen.query_one("#desk-title", Static).render())
+        assert screen.check_action("checkin", ()) is None  # shown disabled
+        await pilot.press("i")
+        await settle(pilot)
+    assert ncs.get(held.id).status == "confirmed"
