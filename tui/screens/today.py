@@ -270,8 +270,7 @@ class TodayScreen(Screen[None]):
             self.query_one("#desk-title", Static).update(
                 f"[b]Desk[/b] · {esc(site_name)} · {day:%a %d %b} · {waiting} to arrive"
                 f"{late} of {len(self.all)} bookings" + self._role_note())
-            self.query_one("#desk-matches", Static).update(
-                f"{len(self.bookings)} match" if words else "")
+            self.show_matches()
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
@@ -304,6 +303,22 @@ class TodayScreen(Screen[None]):
         self.fill()
         if self.bookings:
             self.query_one(DataTable).move_cursor(row=0)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if event.widget is self.query_one("#desk-search", Input):
+            self.show_matches()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self.show_matches()
+
+    def show_matches(self) -> None:
+        """Beside the search: how many match, or (while typing there) what the keys do."""
+        search = self.query_one("#desk-search", Input)
+        words = search.value.strip()
+        text = f"{len(self.bookings)} match" if words else ""
+        if self.focused is search:
+            text = (text + " · " if text else "") + "Enter: to the list · Esc: clear"
+        self.query_one("#desk-matches", Static).update(text)
 
     @on(Input.Submitted, "#desk-search")
     def search_done(self, event: Input.Submitted) -> None:
