@@ -230,6 +230,11 @@ class CospaceApp(App[int]):
             self.notify(f"#{view.id} is {view.status.replace('_', '-')}: only a confirmed "
                         "booking can be changed (u undoes a mark).", severity="warning")
             return
+        from tui.screens.dialogs import action_refusal
+
+        if refusal := action_refusal(self.actor, "move", view.org, self.orgs):
+            self.notify(refusal, severity="warning", timeout=8)  # before the form, not after
+            return
         self.load_change_form(view)
 
     @work(thread=True, group="change-form", exit_on_error=False)
@@ -263,9 +268,12 @@ class CospaceApp(App[int]):
 
     def confirm_cancel(self, view: BookingView) -> None:
         """Ask, then cancel ``view``; a date of a series asks which dates."""
-        from tui.screens.dialogs import ConfirmModal
+        from tui.screens.dialogs import ConfirmModal, action_refusal
         from tui.screens.series import CancelScopeModal
 
+        if refusal := action_refusal(self.actor, "cancel", view.org, self.orgs):
+            self.notify(refusal, severity="warning", timeout=8)  # before asking, not after
+            return
         local = to_local(view.start, view.tz)
         what = (f"#{view.id}: {view.space} {local:ddd D MMM HH:mm}"
                 f"–{to_local(view.end, view.tz):HH:mm} for {view.org}")

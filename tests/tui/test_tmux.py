@@ -40,6 +40,12 @@ class Terminal:
             subprocess.run([TMUX, "send-keys", "-t", self.name, key], check=True)
             time.sleep(0.15)
 
+    def slowly(self, *keys: str) -> None:
+        """Keys that move focus or open a list: each given time to land on a busy machine."""
+        for key in keys:
+            self.keys(key)
+            time.sleep(0.8)
+
     def type(self, text: str) -> None:
         subprocess.run([TMUX, "send-keys", "-t", self.name, "-l", text], check=True)
         time.sleep(0.2)
@@ -93,7 +99,7 @@ def test_front_desk_books_checks_finds_in_tmux(demo_db: str) -> None:
         term.wait_for("Booked #")
         # the front desk's day
         term.keys("d")
-        screen = term.wait_for("Desk today", "to arrive")
+        screen = term.wait_for("Desk ·", "to arrive")
         # help lists this screen's keys
         term.keys("?")
         screen = term.wait_for("Keys on this screen", "Check in", "No-show", "Walk-in")
@@ -121,6 +127,86 @@ def test_front_desk_books_checks_finds_in_tmux(demo_db: str) -> None:
     mine = [r for r in rows if r["purpose"] == "Tmux walk-up"]
     assert len(mine) == 1
     assert mine[0]["start"] == "2026-11-23T10:05:00+00:00" and mine[0]["org"] == "JCP"
+
+
+def cli_list(demo_db: str, login: str, *args: str) -> list[dict]:  # type: ignore[type-arg]
+    out = subprocess.run([str(COSPACE), "--db", demo_db, "--as", login, "list", *args,
+                          "--json"], capture_output=True, text=True,
+                         env={**os.environ, "COSPACE_NOW": NOW})
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+def test_front_desk_arrival_found_by_the_advisers_name_in_tmux(demo_db: str) -> None:
+    """A customer says "I'm seeing Dan, at half ten": the front desk types part of the
+    adviser's name on the Desk and checks the booking in, reading it all from the screen."""
+    env = f"env COSPACE_NOW={NOW} TERM=xterm-256color"
+    term = Terminal(f"{env} {COSPACE} --db {demo_db} --as frontdesk; sleep 5", 80, 24)
+    try:
+        term.wait_for("Northgate Jobcentre", "Interview rooms", timeout=60)
+        term.keys("d")
+        screen = term.wait_for("Desk ·", "to arrive", "/ find")
+        before = screen.split(" to arrive")[0].split()[-1]
+        time.sleep(1.0)
+        term.keys("/")
+        try:
+            term.wait_for("Enter: to the list", timeout=10)  # the search has the keys now
+        except AssertionError:  # a key lost while the machine was busy: once more
+            term.keys("/")
+            term.wait_for("Enter: to the list")
+        term.type("dan hou")
+        screen = term.wait_for("2 match", "Dan Housing")
+        rows = [line for line in screen.splitlines() if "Dan Housing" in line]
+        assert len(rows) == 2 and "checked in" in rows[0] and "booked" in rows[1]
+        assert "10:30" in rows[1] and "CNCL" in rows[1]
+        time.sleep(0.5)
+        term.keys("Enter", "Down", "i")  # the 10:30 one: 25 minutes ahead, no question
+        screen = term.wait_for("checked in (u undoes")
+        assert "Check in now anyway" not in screen
+        screen = term.wait_for(f"{int(before) - 1} to arrive")
+        assert "Traceback" not in screen
+    finally:
+        term.close()
+    rows = cli_list(demo_db, "frontdesk", "--from", "2026-11-23", "--to", "2026-11-23",
+                    "--org", "CNCL")
+    arrived = [r for r in rows if r["start"] == "2026-11-23T10:30:00+00:00"]
+    assert [r["status"] for r in arrived] == ["checked_in"]
+
+
+def test_a_partners_weekly_desk_in_tmux(demo_db: str) -> None:
+    """A partner's adviser books a hot desk every Monday at 80×24: the repeat's count field
+    shows as soon as weekly is chosen, the live line checks the first date, the preview names
+    the clashing date and who holds it."""
+    env = f"env COSPACE_NOW={NOW} TERM=xterm-256color"
+    term = Terminal(f"{env} {COSPACE} --db {demo_db} --as ncs.adviser; sleep 5", 80, 24)
+    try:
+        term.wait_for("Northgate Jobcentre", "Interview rooms", "Priya Careers", timeout=60)
+        for _ in range(6):  # IR1 → D02
+            term.keys("Down")
+        term.wait_for("D02 Hot Desk 2")
+        term.keys("Enter")
+        term.wait_for("Book a space at Northgate Jobcentre", "Purpose")
+        term.type("NCS weekly desk")
+        term.wait_for("free, Enter books")
+        term.slowly("Tab", "Space")  # the repeat list opens with space
+        term.wait_for("monthly")
+        term.slowly("Down", "Enter")
+        screen = term.wait_for("weekly", "Until", "or count")
+        term.slowly("Tab", "Tab", "Tab", "Tab")
+        term.type("4")
+        screen = term.wait_for("weekly 4 times: free (first", timeout=40)
+        assert "✗" not in screen
+        term.keys("Enter")
+        screen = term.wait_for("D02 every Monday", "Would book")
+        assert "by PROB" in screen  # the clashing Monday, and who holds it
+        term.keys("y")
+        screen = term.wait_for("Booked series")
+        assert "Traceback" not in screen
+    finally:
+        term.close()
+    rows = cli_list(demo_db, "ncs.adviser", "--from", "2026-11-23", "--to", "2026-12-21",
+                    "--org", "NCS", "--space", "D02")
+    weekly = [r for r in rows if r["purpose"] == "NCS weekly desk"]
+    assert len(weekly) == 3 and len({r["series"] for r in weekly}) == 1
 
 
 def test_a_missing_store_is_a_clear_message_in_tmux(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import`` checks a file; a wrong field is marked under the field and the form kee
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -27,8 +28,10 @@ from textual.widgets import (
 
 from booking import admin, closures, imports
 from booking.errors import CospaceError
+from booking.hours_impact import Outside, bookings_outside
 from booking.service import Cospace, describe_booking
 from booking.timeutil import format_hours, parse_date, to_local
+from tui.screens.dialogs import ConfirmModal
 from tui.text import cells, plain
 
 #: Which form columns each tab edits (staff are managed by import or the CLI).
@@ -158,9 +161,19 @@ class RecordForm(ModalScreen[imports.Change | None]):
         self.save(self.texts())
 
     @work(thread=True, exclusive=True, group="admin-form", exit_on_error=False)
-    def save(self, texts: dict[str, str]) -> None:
+    def save(self, texts: dict[str, str], asked: bool = False) -> None:
+        """Save; new opening hours that leave bookings outside them first show those
+        bookings and ask (:func:`booking.hours_impact.bookings_outside`)."""
         try:
+            if not asked and self.hours_changed(texts):
+                admin.check(self.cospace, self.kind, texts)  # a wrong field: say so first
+                outside = bookings_outside(self.cospace, texts["code"], texts["hours"])
+                if outside:
+                    self.app.call_from_thread(self.ask_hours, texts, outside)
+                    return
             change = admin.save(self.cospace, self.kind, texts)
+            if asked:  # the bookings left outside were shown and the answer was yes
+                change = dataclasses.replace(change, warnings=[])
         except admin.FormInvalid as exc:
             self.app.call_from_thread(self.show_problems, exc.problems)
             return
@@ -168,6 +181,28 @@ class RecordForm(ModalScreen[imports.Change | None]):
             self.app.call_from_thread(self.show_problems, {"row": exc.message})
             return
         self.app.call_from_thread(self.dismiss, change)
+
+    def hours_changed(self, texts: dict[str, str]) -> bool:
+        return (self.kind == "sites" and not self.new and "hours" in texts
+                and texts["hours"].strip() != self.values.get("hours", "").strip())
+
+    def ask_hours(self, texts: dict[str, str], outside: list[Outside]) -> None:
+        """Show the bookings the new hours leave out, and save only on yes."""
+        shown = [o.words for o in outside[:8]]
+        more = f"\n… and {len(outside) - 8} more" if len(outside) > 8 else ""
+        n = len(outside)
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.save(texts, asked=True)
+            else:
+                self.query_one("#e-row", Static).update(
+                    "Not saved: the opening hours are as they were.")
+
+        self.app.push_screen(ConfirmModal(
+            f"The new hours leave {n} upcoming booking{'s' if n != 1 else ''} outside them "
+            "(they stay booked; cancel or move them after):\n" + "\n".join(shown) + more
+            + "\nSave the new hours anyway?", yes="Save the hours"), answer)
 
     def show_problems(self, problems: dict[str, str]) -> None:
         names = {c.name for c in self.fmt.columns}

@@ -14,11 +14,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.timer import Timer
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
+from booking import permissions
 from booking.change import Changes, change_booking, change_following, check_change
 from booking.errors import Conflict, CospaceError
-from booking.models import Actor, BookingView, OrgInfo, SiteInfo, SpaceInfo
+from booking.models import KINDS, Actor, BookingView, OrgInfo, SiteInfo, SpaceInfo
+from booking.precheck import Verdict, precheck
 from booking.rules import check_booking, fmt_minutes
 from booking.series import (
     Repeat,
@@ -36,6 +39,38 @@ from tui.text import plain
 from tui.widgets.compact import make_compact
 
 DEFAULT_MINUTES = {"interview": 60, "workshop": 120, "desk": 240}
+#: Seconds of quiet typing before the form asks the store (the clash check).
+DEBOUNCE = 0.3
+#: A space's line in the list stays on one line of the form at 80 columns.
+SPACE_LABEL_MAX = 54
+#: A bare number up to this in End could be an hour or a length: it is refused.
+AMBIGUOUS_END = 24
+
+
+class FormCheckbox(Checkbox, inherit_bindings=False):
+    """A checkbox that toggles with space only: Enter submits the form it is in."""
+
+    BINDINGS = [Binding("space", "toggle_button", "Toggle", show=False)]
+
+
+class FormSelect(Select, inherit_bindings=False):  # type: ignore[type-arg]
+    """A select that opens with space (or down/up): Enter submits the form it is in."""
+
+    BINDINGS = [Binding("space,down,up", "show_overlay", "Choose", show=False)]
+
+
+def booking_refusal(actor: Actor, orgs: list[OrgInfo]) -> str | None:
+    """Why ``actor`` may not book at all (before any field is filled), or None."""
+    if not actor.known:
+        return (f"'{actor.login}' is not a cospace user: you can look at the board but not "
+                "book. Start with --as LOGIN (e.g. --as frontdesk).")
+    if not any(permissions.may_booking_action(actor, "book", o.id) for o in orgs):
+        try:
+            permissions.require_booking_action(actor, "book", -1, "")
+        except CospaceError as exc:
+            return exc.message
+        return f"{permissions.role_label(actor)} cannot book for any organisation here."
+    return None
 
 
 @dataclass
@@ -77,8 +112,15 @@ class Draft:
 
 
 def space_label(s: SpaceInfo) -> str:
+    """``IR2  Interview Room 2 (4, private) wifi, step-free``: size, privacy, features and
+    who may book it, so the choice is made from the list."""
     extra = ", private" if s.private else ""
-    return f"{s.code}  {s.name} ({s.capacity}{extra})"
+    text = f"{s.code}  {s.name} ({s.capacity}{extra})"
+    if s.features:
+        text += " " + ", ".join(sorted(s.features))
+    if s.restricted_to:
+        text += f" · only {', '.join(sorted(s.restricted_to))}"
+    return text if len(text) <= SPACE_LABEL_MAX else text[:SPACE_LABEL_MAX - 1] + "…"
 
 
 REPEATS = [("no repeat", "none"), ("weekly", "weekly"), ("monthly", "monthly")]
@@ -93,6 +135,7 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
     BINDINGS = [
         Binding("escape", "leave", "Back"),
         Binding("ctrl+s", "submit", "Book"),
+        Binding("enter", "submit", "Book", show=False),
     ]
 
     def __init__(self, cs: Cospace, site: SiteInfo, spaces: list[SpaceInfo],
@@ -102,11 +145,17 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
         self.editing = editing
         self.cs = cs
         self.site = site
-        self.spaces = {s.code: s for s in spaces}
+        # the board's order: interview rooms, hot desks, workshop rooms, each as stored
+        self.spaces = {s.code: s for s in sorted(spaces, key=lambda s: KINDS.index(s.kind)
+                                                 if s.kind in KINDS else len(KINDS))}
         self.actor = actor
         self.orgs = self._allowed_orgs(orgs, actor)
         self.start = start
         self.saving = False
+        #: why this person may not book at all: the form says so instead of asking
+        self.refusal = None if editing is not None else booking_refusal(actor, self.orgs)
+        self._generation = 0  # the live check whose answer is still wanted
+        self._timer: Timer | None = None
 
     @staticmethod
     def _allowed_orgs(orgs: list[OrgInfo], actor: Actor) -> list[OrgInfo]:
@@ -124,6 +173,15 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
         org_codes = [o.code for o in self.orgs]
         ed = self.editing
         hidden = ed is not None and not ed.details_visible
+        if self.refusal is not None:
+            with Vertical(id="form", classes="dialog"):
+                yield Label(plain(f"Book a space at {self.site.name}"),
+                            classes="dialog-question")
+                yield Static(plain(f"✗ {self.refusal}"), id="form-error", classes="problem")
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Back (Esc)", id="back")
+            yield Footer(compact=True, show_command_palette=False)
+            return
         with Vertical(id="form", classes="dialog"):
             yield Label(plain(f"Change booking #{ed.id} ({ed.org}) at {self.site.name}" if ed
                               else f"Book a space at {self.site.name}"),
@@ -131,7 +189,8 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
             with VerticalScroll(id="form-fields"):
                 with Horizontal(classes="field"):
                     yield Label("Space", classes="field-label")
-                    yield Select([(plain(space_label(s)), s.code) for s in self.spaces.values()],
+                    yield FormSelect([(plain(space_label(s)), s.code)
+                                      for s in self.spaces.values()],
                                  value=st.space if st.space in self.spaces else Select.BLANK,
                                  allow_blank=False, id="f-space")
                 with Horizontal(classes="field"):
@@ -145,7 +204,8 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
                     yield Input(hm(end), id="f-end", placeholder="11:00 or 45m, 1h30")
                 with Horizontal(classes="field"):
                     yield Label("For", classes="field-label")
-                    yield Select([(plain(o.code + "  " + o.name), o.code) for o in self.orgs],
+                    yield FormSelect([(plain(o.code + "  " + o.name), o.code)
+                                      for o in self.orgs],
                                  value=org if org in org_codes else Select.BLANK,
                                  allow_blank=org not in org_codes, id="f-org")
                 with Horizontal(classes="field"):
@@ -153,7 +213,7 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
                     yield Input("" if hidden else str(st.attendees), id="f-attendees",
                                 type="integer",
                                 placeholder="not shown" if hidden else "")
-                    yield Checkbox("Confidential", st.confidential, id="f-confidential")
+                    yield FormCheckbox("Confidential", st.confidential, id="f-confidential")
                 with Horizontal(classes="field"):
                     yield Label("Purpose", classes="field-label")
                     yield Input((ed.purpose or "") if ed and not hidden else "", id="f-purpose",
@@ -161,7 +221,7 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
                                 else "e.g. Careers guidance")
                 with Horizontal(classes="field", id="f-repeat-row"):
                     yield Label("Repeat", classes="field-label")
-                    yield Select(REPEATS, value="none", allow_blank=False, id="f-repeat")
+                    yield FormSelect(REPEATS, value="none", allow_blank=False, id="f-repeat")
                     yield Label("every", classes="field-label-mid")
                     yield Input("1", id="f-every", type="integer", classes="short")
                     yield Label("on", classes="field-label-short")
@@ -172,7 +232,7 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
                     yield Label("or count", classes="field-label-mid")
                     yield Input("", id="f-count", placeholder="N", type="integer",
                                 classes="short")
-                    yield Checkbox("Skip clashes", False, id="f-skip")
+                    yield FormCheckbox("Skip clashes", False, id="f-skip")
             yield Static("", id="form-check")
             yield Static("", id="form-error")
             with Horizontal(classes="dialog-buttons"):
@@ -180,10 +240,15 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
                              variant="primary", id="book")
                 yield Button("Back (Esc)", id="back")
                 yield Button("Wait for it", id="wait")  # shown when the slot is taken
+        yield Footer(compact=True, show_command_palette=False)  # this dialog's keys
 
     def on_mount(self) -> None:
         make_compact(self)
+        if self.refusal is not None:
+            self.query_one("#back", Button).focus()
+            return
         self.query_one("#wait", Button).display = False
+        self.show_repeat_fields(False)
         if self.editing is not None:  # a change: no repeat; start where times are typed
             self.query_one("#f-repeat-row").display = False
             self.query_one("#f-until-row").display = False
@@ -202,7 +267,7 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
         today = to_local(self.cs.now(), self.site.tz).date()
         day = parse_day(self.query_one("#f-date", Input).value, today)
         start = parse_time(self.query_one("#f-start", Input).value)
-        end = parse_end(self.query_one("#f-end", Input).value, start)
+        end = self.read_end(start)
         org_code = self.query_one("#f-org", Select).value
         org = next((o for o in self.orgs if o.code == org_code), None)
         if org is None:
@@ -222,6 +287,42 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
             repeat=self.repeat() if self.editing is None else None,
             skip_clashes=self.query_one("#f-skip", Checkbox).value,
         )
+
+    def read_end(self, start: int) -> int:
+        """The End field: a time (``11:00``) or a length (``45m``, ``1h30``, ``90``). A bare
+        number that could be an hour (``5``: 05:00, 17:00 or 5 minutes?) is refused."""
+        text = self.query_one("#f-end", Input).value.strip()
+        if text.isdigit() and int(text) <= AMBIGUOUS_END:
+            n = int(text)
+            hour = n if n >= 7 or n == 0 else n + 12
+            raise CospaceError(
+                f"End '{text}' is ambiguous: write {hour:02d}:00 for a time, or {n}m / {n}h "
+                "for a length.")
+        return parse_end(text, start)
+
+    def end_words(self, d: Draft) -> str:
+        """How a typed length was read, so ``90`` is never silently a time: ``90 read as
+        1 h 30 min``."""
+        text = self.query_one("#f-end", Input).value.strip()
+        if ":" in text or not text:
+            return ""
+        minutes = int((d.end_at - d.start_at).total_seconds() // 60)
+        return f" (End '{text}' read as a length: {fmt_minutes(minutes)}, to {d.end})"
+
+    @on(Select.Changed, "#f-repeat")
+    def repeat_chosen(self) -> None:
+        """Choosing a repeat shows its fields at once (and scrolls them into view)."""
+        on = str(self.query_one("#f-repeat", Select).value) in ("weekly", "monthly")
+        self.show_repeat_fields(on)
+        if on:
+            row = self.query_one("#f-until-row")
+            self.call_after_refresh(row.scroll_visible, animate=False)
+
+    def show_repeat_fields(self, on: bool) -> None:
+        for selector in ("#f-until-row", "#f-every", "#f-on", "#f-repeat-row .field-label-mid",
+                         "#f-repeat-row .field-label-short"):
+            for w in self.query(selector):
+                w.display = on
 
     def repeat(self) -> Repeat | None:
         """The repeat rule from the repeat fields, or None for a single booking."""
@@ -265,45 +366,75 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
     @on(Select.Changed)
     @on(Checkbox.Changed)
     def check(self) -> None:
-        """Check the rules that need no store as the user types; the clash check is on save.
-        A change is checked against the store (rules, allocation, clashes) as you type."""
-        check = self.query_one("#form-check", Static)
-        if self.editing is not None:
-            if not self.saving:  # the last refusal was about other input
-                self.query_one("#form-error", Static).update("")
-            try:
-                d = self.draft()
-                changes = self.changes(d)
-            except CospaceError as exc:
-                check.update(f"⚠ {exc.message}")
-                check.set_class(True, "problem")
-                return
-            if changes.empty:
-                check.update("Nothing changed yet.")
-                check.set_class(False, "problem")
-                return
-            self.live_check(d, changes)
+        """One current verdict for what is in the form: the rules that need no store at
+        once, then (after a pause in typing, in a worker) the same rules and the clash check
+        Book runs (:func:`booking.precheck.precheck`; for a change,
+        :func:`booking.change.check_change`). Until that answers the line says "checking",
+        never ✓; an older answer arriving late is dropped."""
+        if self.refusal is not None:
             return
+        self._generation += 1
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if not self.saving:  # the last refusal was about other input: one verdict only
+            err = self.query_one("#form-error", Static)
+            err.update("")
+            err.set_class(False, "problem")
         try:
             d = self.draft()
-            check_booking(space=d.space, site=self.site, org=d.org, start=d.start_at,
-                          end=d.end_at, attendees=d.attendees, confidential=d.confidential,
-                          now=self.cs.now())
+            if self.editing is not None:
+                changes = self.changes(d)
+            else:
+                check_booking(space=d.space, site=self.site, org=d.org, start=d.start_at,
+                              end=d.end_at, attendees=d.attendees,
+                              confidential=d.confidential, now=self.cs.now())
         except CospaceError as exc:
-            check.update(plain(f"⚠ {exc.message}"))
-            check.set_class(True, "problem")
+            self.show_check(f"⚠ {exc.message}", True)
             return
+        if self.editing is not None and changes.empty:
+            self.show_check("Nothing changed yet.", False)
+            return
+        self.show_check(f"… {self.summary(d)}: checking…", False)
+        generation = self._generation
+        if self.editing is not None:
+            self._timer = self.set_timer(
+                DEBOUNCE, lambda: self.live_check(d, changes, generation))
+        else:
+            self._timer = self.set_timer(DEBOUNCE, lambda: self.store_check(d, generation))
+
+    def summary(self, d: Draft) -> str:
+        """``D01 Thu 10 Dec 10:00–11:00 (1 h) for NCS, weekly 6 times``."""
         minutes = int((d.end_at - d.start_at).total_seconds() // 60)
         repeat = ""
         if d.repeat is not None:
             until = (f"until {d.repeat.until:%d %b %Y}" if d.repeat.until else
                      f"{d.repeat.count} times")
             repeat = f", {d.repeat.freq} {until}"
-        check.update(plain(
-            f"✓ {d.space.code} {d.day:%a %d %b} {d.start[-5:]}–{d.end} "
-            f"({fmt_minutes(minutes)}) for {d.org.code}{repeat}"
-        ))
-        check.set_class(False, "problem")
+        return (f"{d.space.code} {d.day:%a %d %b} {d.start[-5:]}–{d.end} "
+                f"({fmt_minutes(minutes)}) for {d.org.code}{repeat}")
+
+    @work(thread=True, exclusive=True, group="form-check", exit_on_error=False)
+    def store_check(self, d: Draft, generation: int) -> None:
+        """The booking as Book would check it, read-only (:mod:`booking.precheck`)."""
+        try:
+            verdict = precheck(self.cs, space=d.space, site=self.site, org=d.org,
+                               start=d.start_at, end=d.end_at, attendees=d.attendees,
+                               confidential=d.confidential, spaces=list(self.spaces.values()))
+        except Exception as exc:  # a store that went away: say so, keep the form
+            verdict = Verdict(False, f"Could not check: {exc}")
+        self.app.call_from_thread(self.show_verdict, d, verdict, generation)
+
+    def show_verdict(self, d: Draft, verdict: Verdict, generation: int) -> None:
+        if generation != self._generation or not self.is_attached:
+            return  # the form changed since: a newer check is on its way
+        if verdict.ok:
+            first = " (first date)" if d.repeat is not None else ""
+            then = "Enter checks every date" if d.repeat is not None else "Enter books"
+            self.show_check(f"✓ {self.summary(d)}: free{first}, {then}"
+                            f"{self.end_words(d)}", False)
+        else:
+            self.show_check(verdict.line, True)
 
     def changes(self, d: Draft) -> Changes:
         """What the form changes in the booking being edited (only what differs)."""
@@ -322,24 +453,28 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
             confidential=d.confidential if d.confidential != e.confidential else None)
 
     @work(thread=True, exclusive=True, group="form-check", exit_on_error=False)
-    def live_check(self, d: Draft, changes: Changes) -> None:
+    def live_check(self, d: Draft, changes: Changes, generation: int) -> None:
         """The change as saving would check it (rules, allocation, clashes), writing nothing."""
         assert self.editing is not None
         try:
             s, e, space = check_change(self.cs, self.editing.id, changes)
         except CospaceError as exc:
-            self.app.call_from_thread(self.show_check, f"⚠ {exc.message}", True)
+            self.app.call_from_thread(self.show_check, f"✗ {exc.message}", True, generation)
             return
         except Exception as exc:  # a store that went away: say so, keep the form
-            self.app.call_from_thread(self.show_check, f"⚠ Could not check: {exc}", True)
+            self.app.call_from_thread(self.show_check, f"⚠ Could not check: {exc}", True,
+                                      generation)
             return
         minutes = int((e - s).total_seconds() // 60)
         self.app.call_from_thread(
             self.show_check, f"✓ {space} {to_local(s, self.site.tz):ddd D MMM HH:mm}–"
             f"{to_local(e, self.site.tz):HH:mm} ({fmt_minutes(minutes)}) for {d.org.code}: "
-            "free, Enter saves the change", False)
+            "free, Enter saves the change", False, generation)
 
-    def show_check(self, text: str, problem: bool) -> None:
+    def show_check(self, text: str, problem: bool, generation: int | None = None) -> None:
+        if generation is not None and (generation != self._generation
+                                       or not self.is_attached):
+            return  # an older answer: the form changed since
         check = self.query_one("#form-check", Static)
         check.update(plain(text))
         check.set_class(problem, "problem")
@@ -364,7 +499,7 @@ class BookingForm(ModalScreen[BookingView | SeriesResult | None]):
         self.dismiss(None)
 
     def action_submit(self) -> None:
-        if self.saving:
+        if self.saving or self.refusal is not None:
             return
         try:
             d = self.draft()

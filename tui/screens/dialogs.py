@@ -6,9 +6,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList
+from textual.widgets import Button, Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from booking import permissions
+from booking.errors import CospaceError
+from booking.models import Actor, OrgInfo
 from tui.text import plain
 from tui.widgets.compact import make_compact
 
@@ -32,6 +35,7 @@ class ConfirmModal(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes} (y)", variant="error", id="yes")
                 yield Button("No (n)", id="no")
+        yield Footer(compact=True, show_command_palette=False)  # this dialog's keys
 
     def on_mount(self) -> None:
         make_compact(self)
@@ -87,3 +91,19 @@ class AskModal(ModalScreen[str | None]):
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
+
+
+def action_refusal(actor: Actor | None, action: str, org_code: str,
+                   orgs: list[OrgInfo]) -> str | None:
+    """Why ``actor`` may not do ``action`` (``cancel``, ``checkin``, ...) on a booking of
+    ``org_code``, in the words the store would refuse with; None when allowed. Asked before
+    a confirmation is shown, so nobody confirms something only to be refused."""
+    if actor is None:
+        return "Still loading: try again in a moment."
+    org = next((o for o in orgs if o.code == org_code), None)
+    try:
+        permissions.require_booking_action(actor, action, org.id if org else -1,
+                                           org_code or "another organisation")
+    except CospaceError as exc:
+        return exc.message
+    return None

@@ -1,4 +1,5 @@
-"""Find a space: kind, day, time, length, people and needs → the free spaces, best first."""
+"""Find a space: kind, day, time, length, people, needs and who it is for → the free spaces
+that organisation may book, best first; ``b`` books the highlighted one for it."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from booking.models import KIND_LABELS, KINDS, KNOWN_FEATURES, FreeResult, SiteI
 from booking.timeutil import at_minutes, hm, human_time_span, minutes_of_day, to_local, utc
 from tui.data import site_today
 from tui.entry import parse_count, parse_day, parse_end, parse_time
-from tui.screens.booking_form import FormStart
-from tui.text import cells, esc
+from tui.screens.booking_form import FormCheckbox, FormSelect, FormStart, booking_refusal
+from tui.text import cells, esc, plain
 from tui.widgets.compact import make_compact
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class Request:
     attendees: int
     needs: tuple[str, ...]
     confidential: bool
+    org: str | None = None  # who the booking is for (None: the acting person's own)
 
 
 class FindScreen(Screen[None]):
@@ -54,6 +56,7 @@ class FindScreen(Screen[None]):
         self.request: Request | None = None
         self.result: FreeResult | None = None
         self.rows: list[tuple[str, int, int]] = []  # space, start, end per table row
+        self.org_codes: list[str] = []  # the choices of "For"
 
     @property
     def cospace_app(self) -> CospaceApp:
@@ -65,8 +68,8 @@ class FindScreen(Screen[None]):
         with Horizontal(id="find-body"):
             with Vertical(id="find-form"):
                 yield Label("Kind")
-                yield Select([(KIND_LABELS[k], k) for k in KINDS], value="interview",
-                             allow_blank=False, id="q-kind")
+                yield FormSelect([(KIND_LABELS[k], k) for k in KINDS], value="interview",
+                                 allow_blank=False, id="q-kind")
                 yield Label("Day")
                 yield Input("today", id="q-day", placeholder="today, thu, 2026-11-26")
                 with Horizontal(classes="pair"):
@@ -80,7 +83,9 @@ class FindScreen(Screen[None]):
                 yield Input("1", id="q-people", type="integer")
                 yield Label("Needs")
                 yield Input("", id="q-needs", placeholder=", ".join(KNOWN_FEATURES[:3]))
-                yield Checkbox("Confidential", id="q-confidential")
+                yield FormCheckbox("Confidential", id="q-confidential")
+                yield Label("For")
+                yield FormSelect([], id="q-for", prompt="own organisation")
             with Vertical(id="find-results"):
                 yield Static("", id="find-message")
                 yield Button("Wait for it (w)", id="find-wait", compact=True)
@@ -97,6 +102,28 @@ class FindScreen(Screen[None]):
             f"Needs can be: {', '.join(KNOWN_FEATURES)}.")
         self.query_one("#q-kind", Select).focus()
         self.query_one("#find-wait", Button).display = False
+        self.fill_orgs()
+
+    def fill_orgs(self) -> None:
+        """The organisations the acting person may book for: all of them at the front desk,
+        their own otherwise (chosen already)."""
+        app = self.cospace_app
+        actor = app.actor
+        select = self.query_one("#q-for", Select)
+        if actor is None or not app.orgs:
+            return
+        orgs = app.orgs if actor.role in ("front-desk", "admin") else [
+            o for o in app.orgs if o.id == actor.org_id]
+        codes = [o.code for o in orgs]
+        if codes == self.org_codes:
+            return
+        self.org_codes = codes
+        current = select.value
+        select.set_options([(plain(o.code + "  " + o.name), o.code) for o in orgs])
+        if current in codes:
+            select.value = current
+        elif actor.org_code in codes:
+            select.value = actor.org_code
 
     def _next_quarter(self) -> str:
         site = self.cospace_app.site
@@ -108,6 +135,7 @@ class FindScreen(Screen[None]):
 
     def reload(self) -> None:
         """The store changed: search again so the list stays true (no new unmet demand)."""
+        self.fill_orgs()
         if self.request is not None and self.result is not None and self.result.spaces:
             self.search(self.request, record=False)
 
@@ -129,9 +157,11 @@ class FindScreen(Screen[None]):
         if unknown:
             raise CospaceError(f"Unknown need '{unknown[0]}': choose from "
                                f"{', '.join(KNOWN_FEATURES)}.")
+        org = self.query_one("#q-for", Select).value
         return Request(site=site, kind=kind, day=day, start=start, end=end, attendees=people,
                        needs=needs, confidential=self.query_one("#q-confidential",
-                                                                Checkbox).value)
+                                                                Checkbox).value,
+                       org=None if org == Select.BLANK else str(org))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -153,7 +183,7 @@ class FindScreen(Screen[None]):
             result = cs.find_free(
                 r.site.code, r.kind, utc(at_minutes(r.day, r.start, r.site.tz)),
                 utc(at_minutes(r.day, r.end, r.site.tz)), attendees=r.attendees,
-                needs=r.needs, confidential=r.confidential, record_unmet=record)
+                needs=r.needs, confidential=r.confidential, org=r.org, record_unmet=record)
         except CospaceError as exc:
             self.app.call_from_thread(self._message, f"[red]{exc.message}[/red]")
             return
@@ -167,6 +197,8 @@ class FindScreen(Screen[None]):
         table.clear()
         self.rows = []
         when = f"{r.day:%a %d %b} {hm(r.start)}–{hm(r.end)}"
+        if r.org:
+            when += f" for {esc(r.org)}"
         message = ""
         if result.spaces:
             message = (f"[b]{len(result.spaces)} free[/b] for {when}, best first. "
@@ -219,6 +251,11 @@ class FindScreen(Screen[None]):
         if chosen is None:
             self.notify("Search first, then b books the highlighted space.")
             return
+        app = self.cospace_app
+        refusal = booking_refusal(app.actor, app.orgs) if app.actor else None
+        if refusal:
+            self._message(f"[red]Not booked: {esc(refusal)}[/red]")
+            return
         self.book(self.request, *chosen)  # type: ignore[arg-type]
 
     @work(thread=True, exclusive=True, group="find-book", exit_on_error=False)
@@ -227,7 +264,7 @@ class FindScreen(Screen[None]):
         try:
             view = cs.book(space, utc(at_minutes(r.day, start, r.site.tz)),
                            utc(at_minutes(r.day, end, r.site.tz)), attendees=r.attendees,
-                           confidential=r.confidential)
+                           confidential=r.confidential, org=r.org)
         except CospaceError as exc:
             self.app.call_from_thread(self._message, f"[red]Not booked: {exc.message}[/red]")
             return
@@ -256,7 +293,7 @@ class FindScreen(Screen[None]):
             text = wait_for_it(self.cospace_app.cospace, site=r.site.code, kind=r.kind,
                                start=utc(at_minutes(r.day, r.start, r.site.tz)),
                                end=utc(at_minutes(r.day, r.end, r.site.tz)),
-                               attendees=r.attendees, needs=r.needs)
+                               attendees=r.attendees, needs=r.needs, org=r.org)
         except CospaceError as exc:
             self.app.call_from_thread(self._message, f"[red]{esc(exc.message)}[/red]")
             return
@@ -265,6 +302,9 @@ class FindScreen(Screen[None]):
 
     @on(DataTable.RowSelected)
     def action_open_form(self) -> None:
+        if self.focused is not None and (self.focused.id or "").startswith("q-"):
+            self.action_search()  # Enter in the search form searches, from any field
+            return
         chosen = self._chosen()
         board = self.cospace_app.views.get("board")
         if chosen is None or self.request is None or board is None:
@@ -272,4 +312,4 @@ class FindScreen(Screen[None]):
         r = self.request
         board.open_form(FormStart(space=chosen[0], day=r.day, start=chosen[1],  # type: ignore[attr-defined]
                                   end=chosen[2], attendees=r.attendees,
-                                  confidential=r.confidential))
+                                  confidential=r.confidential, org=r.org))

@@ -1,0 +1,51 @@
+"""Read-only queries for the checks the terminal app runs before the work: the names of
+the staff who book (the Desk's search by adviser) and the bookings outside proposed opening
+hours (:mod:`booking.hours_impact`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, Row, select
+
+from db.tables import ACTIVE_STATUSES, Booking, Organisation, Space, Staff, UnmetDemand
+
+B = Booking.__table__  # type: ignore[attr-defined]
+SP = Space.__table__  # type: ignore[attr-defined]
+ORG = Organisation.__table__  # type: ignore[attr-defined]
+STAFF = Staff.__table__  # type: ignore[attr-defined]
+
+
+def staff_names(conn: Connection) -> dict[str, str]:
+    """Every staff member's login and name (for finding a booking by its adviser)."""
+    rows = conn.execute(select(STAFF.c.login, STAFF.c.name)).all()
+    return {r.login: r.name or r.login for r in rows}
+
+
+def active_bookings_of_site(conn: Connection, site_id: int, start: dt.datetime,
+                            end: dt.datetime | None = None) -> Sequence[Row]:
+    """Active bookings of a site's spaces starting at or after ``start`` (and before
+    ``end``), with their space and organisation codes: the public slot only."""
+    q = (select(B.c.id, B.c.start_at, B.c.end_at, B.c.status, SP.c.code.label("space_code"),
+                ORG.c.code.label("org_code"))
+         .join(SP, SP.c.id == B.c.space_id).join(ORG, ORG.c.id == B.c.org_id)
+         .where(SP.c.site_id == site_id, B.c.start_at >= start,
+                B.c.status.in_(ACTIVE_STATUSES)))
+    if end is not None:
+        q = q.where(B.c.start_at < end)
+    return conn.execute(q.order_by(B.c.start_at, SP.c.code)).all()
+
+
+def recent_unmet(conn: Connection, *, site_id: int, kind: str, start_at: dt.datetime,
+                 end_at: dt.datetime, org_id: int | None, since: dt.datetime) -> int | None:
+    """The id of an unmet-demand record for the same site, kind, interval and organisation
+    recorded at or after ``since``, or None."""
+    U = UnmetDemand.__table__  # type: ignore[attr-defined]
+    org = U.c.org_id.is_(None) if org_id is None else U.c.org_id == org_id
+    row = conn.execute(
+        select(U.c.id).where(U.c.site_id == site_id, U.c.kind == kind,
+                             U.c.start_at == start_at, U.c.end_at == end_at, org,
+                             U.c.recorded_at >= since)
+        .order_by(U.c.id.desc()).limit(1)).first()
+    return int(row.id) if row is not None else None
