@@ -22,7 +22,12 @@ NAME = "horizon_weeks"
 
 def weeks(conn: Connection) -> int:
     """The store's horizon in weeks (its default when unset or unreadable)."""
-    raw = conn.execute(select(SETTING.c.value).where(SETTING.c.name == NAME)).scalar()
+    return from_value(conn.execute(select(SETTING.c.value)
+                                   .where(SETTING.c.name == NAME)).scalar())
+
+
+def from_value(raw: str | None) -> int:
+    """The horizon a stored setting's text gives (its default when unset or unreadable)."""
     try:
         value = int(raw) if raw is not None else limits.DEFAULT_HORIZON_WEEKS
     except ValueError:
@@ -54,4 +59,4 @@ def set_weeks(app: Any, value: Any) -> int:
     return new
 
 
-__all__ = ["get", "set_weeks", "weeks"]
+__all__ = ["from_value", "get", "set_weeks", "weeks"]

@@ -15,7 +15,7 @@ from typing import Any
 import pendulum
 from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 
-from booking import allocations, horizon, limits, permissions, rules, search
+from booking import allocations, horizon, limits, permissions, pg_booking, rules, search
 from booking.errors import (
     Conflict,
     CospaceError,
@@ -357,6 +357,11 @@ class Cospace:
             override = limits.free_text(override, "override reason", limits.TEXT_LIMITS["reason"])
         now = self.now()
         try:
+            if pg_booking.applies(self, start, end):  # PostgreSQL: two round trips
+                row, actor = pg_booking.book(
+                    self, space_code, str(start), str(end), org=org, attendees=attendees,
+                    purpose=purpose, confidential=confidential, override=override, now=now)
+                return self._view(row, actor)
             with write_tx(self.engine) as conn:
                 actor, own_org = self._actor_and_org(conn)
                 permissions.require_known(actor)

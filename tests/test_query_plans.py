@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
-
 from booking.models import MAX_BOOKING_MINUTES, MAX_MINUTES
 from booking.service import Cospace
 from db import allocations as qa
