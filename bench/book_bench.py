@@ -273,7 +273,7 @@ def run(path: Path, n: int, rounds: int, seed: int, synchronous: str) -> None:
           pairs, n, rounds, count_queries(app, raw), "raw sqlite3")
 
 
-def run_pg(path: Path, url: str, n: int, rounds: int, seed: int) -> None:
+def run_pg(path: Path, url: str, n: int, rounds: int, seed: int, datetimes: bool) -> None:
     from sqlalchemy import create_engine, text
 
     from booking.service import Cospace
@@ -287,16 +287,26 @@ def run_pg(path: Path, url: str, n: int, rounds: int, seed: int) -> None:
         print(f"copied {path} to PostgreSQL in {time.perf_counter() - t0:.0f} s")
     app = Cospace.open(url, "desk", bench_clock)
     raw = RawPG(url)
-    pairs = free_pairs(path, rounds * (n + 20) * 2, seed)  # the copy's free slots ...
-    with create_engine(url).connect() as c:  # ... less those earlier runs took on PG
+    with create_engine(url).connect() as c:  # the slots earlier runs took on PG
         total = c.execute(text("SELECT count(*) FROM booking")).scalar()
         taken = {(r[0], r[1]) for r in c.execute(text(
             "SELECT s.code, (b.start_at AT TIME ZONE 'Europe/London')::date FROM booking b "
             "JOIN space s ON s.id = b.space_id WHERE b.purpose = 'bench'"))}
-    pairs = [p for p in pairs if p not in taken]
-    print(f"PostgreSQL store: {total} bookings")
-    timed(lambda sp, d: app.book(sp, f"{d} 12:30", "12:55", purpose="bench"), raw.book,
-          pairs, n, rounds, None, "raw psycopg")
+    need = rounds * (n + 20) * 2
+    pairs = [p for p in free_pairs(path, need + len(taken), seed) if p not in taken][:need]
+    if len(pairs) < need:
+        raise SystemExit(f"{url} has too few free slots left for this run: lower --n.")
+    print(f"PostgreSQL store: {total} bookings" + (
+        "; Cospace.book given datetimes (the general path)" if datetimes else ""))
+
+    def typed(sp: str, d: dt.date) -> Any:
+        return app.book(sp, f"{d} 12:30", "12:55", purpose="bench")
+
+    def general(sp: str, d: dt.date) -> Any:
+        start = dt.datetime(d.year, d.month, d.day, 12, 30, tzinfo=LONDON)
+        return app.book(sp, start, start + dt.timedelta(minutes=25), purpose="bench")
+
+    timed(general if datetimes else typed, raw.book, pairs, n, rounds, None, "raw psycopg")
 
 
 def main() -> None:
@@ -309,10 +319,12 @@ def main() -> None:
                     help="SQLite's synchronous setting, on both sides")
     ap.add_argument("--pg", default=None, help="a PostgreSQL URL (an empty database is "
                     "filled with a copy of --db first): time there instead")
+    ap.add_argument("--datetimes", action="store_true", help="with --pg: book with "
+                    "datetimes, the general path (the typed path is two round trips)")
     args = ap.parse_args()
     seed = args.seed if args.seed is not None else time.time_ns()
     if args.pg:
-        run_pg(args.db, args.pg, args.n, args.rounds, seed)
+        run_pg(args.db, args.pg, args.n, args.rounds, seed, args.datetimes)
     else:
         run(args.db, args.n, args.rounds, seed, args.synchronous)
 

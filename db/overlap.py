@@ -24,8 +24,15 @@ LONGEST_BOOKING = dt.timedelta(minutes=LONGEST_BOOKING_MINUTES)
 
 def lower_bound(lo: dt.datetime, max_minutes: int = LONGEST_BOOKING_MINUTES) -> dt.datetime:
     """The exclusive lower bound on ``start_at`` of a booking that can still be running at
-    ``lo``."""
-    return lo - dt.timedelta(minutes=max_minutes)
+    ``lo`` (an aware datetime), in UTC: worked out on a plain UTC datetime, as subtracting
+    from a zoned one counts wall-clock time (23 or 25 hours across a clock change) and a
+    pendulum ``DateTime`` in ``datetime.UTC`` loses its zone on subtraction."""
+    if lo.tzinfo is None:
+        raise ValueError("naive datetimes have no place in a range read: give a time zone")
+    u = lo.astimezone(dt.UTC)
+    plain = dt.datetime(u.year, u.month, u.day, u.hour, u.minute, u.second, u.microsecond,
+                        tzinfo=dt.UTC)
+    return plain - dt.timedelta(minutes=max_minutes)
 
 
 def overlapping(start_at: Any, end_at: Any, lo: dt.datetime | None, hi: dt.datetime | None,

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
+
 from booking.models import MAX_BOOKING_MINUTES, MAX_MINUTES
 from booking.service import Cospace
 from db import allocations as qa
@@ -211,3 +213,22 @@ def test_a_booking_as_long_as_allowed_is_still_found(any_app: Cospace, clock: An
         }
     assert all(len(v) == 1 for v in got.values()), got
     assert got["busy"] == [(start, end)]
+
+
+def test_the_lower_bound_is_exact_in_utc_whatever_the_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    import pendulum
+
+    from db.overlap import lower_bound
+
+    day = dt.timedelta(minutes=MAX_BOOKING_MINUTES)
+    # Sunday 25 October 2026, London: the clocks go back, a 25-hour day.
+    london = dt.datetime(2026, 10, 26, 0, 0, tzinfo=ZoneInfo("Europe/London"))
+    assert lower_bound(london) == london.astimezone(dt.UTC) - day
+    assert london - lower_bound(london) == day  # real time, not wall-clock time
+    moment = pendulum.datetime(2026, 9, 23, 23, 0, tz="UTC").astimezone(dt.UTC)
+    assert lower_bound(moment).tzinfo is not None
+    assert lower_bound(moment) == dt.datetime(2026, 9, 22, 23, 0, tzinfo=dt.UTC)
+    with pytest.raises(ValueError):
+        lower_bound(dt.datetime(2026, 9, 23))
