@@ -13,11 +13,9 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Integer,
     Row,
     Select,
     bindparam,
-    cast,
     delete,
     func,
     insert,
@@ -118,8 +116,8 @@ def _clipped_seconds(dialect: str) -> ColumnElement[Any]:
     lo = bindparam("start", type_=B.c.start_at.type)
     hi = bindparam("end", type_=B.c.end_at.type)
     if dialect == "sqlite":  # text instants in one fixed format: min/max compare them
-        return (cast(func.strftime("%s", func.min(B.c.end_at, hi)), Integer)
-                - cast(func.strftime("%s", func.max(B.c.start_at, lo)), Integer))
+        return func.round((func.julianday(func.min(B.c.end_at, hi))
+                           - func.julianday(func.max(B.c.start_at, lo))) * 86400)
     return func.extract("epoch", func.least(B.c.end_at, hi) - func.greatest(B.c.start_at, lo))
 
 
