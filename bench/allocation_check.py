@@ -27,6 +27,7 @@ from booking.service import Cospace
 from booking.timeutil import utc
 from db import queries as q
 from db.engine import write_tx
+from db.queries import table_of
 from db.tables import Booking
 
 TZ = "Europe/London"
@@ -58,7 +59,7 @@ def build(path: Path) -> Cospace:
                         purpose="", confidential=False, created_at=NOW, updated_at=NOW))
         day += dt.timedelta(days=1)
     with write_tx(app.engine) as conn:
-        conn.execute(insert(Booking.__table__), rows)
+        conn.execute(insert(table_of(Booking)), rows)
     print(f"store: {len(rows)} bookings on {len(spaces)} spaces")
     return app
 
@@ -96,7 +97,7 @@ def main() -> None:
               f"ratio {median_ms(alloc_t) / median_ms(clash_t):.1f}x")
 
         def book_times(org_code: str, hour: int, clock: Any) -> list[float]:
-            out = []
+            out: list[float] = []
             day = dt.date(2026, 6, 1)
             n = 0
             while len(out) < min(args.repeat, 100):

@@ -112,7 +112,7 @@ class Raw:
                       "VALUES (?, 'desk', 'create', 'booking', ?, ?, '')",
                       (now, bid, f'{{"space": "{space}", "start_at": "{s_txt}"}}'))
             c.execute("COMMIT")
-            return int(bid)
+            return int(bid or 0)
         except BaseException:
             c.execute("ROLLBACK")
             raise
@@ -147,10 +147,11 @@ class RawPG:
         import psycopg
 
         self.con = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
-        row = self.con.execute("SELECT s.id, s.org_id FROM staff s WHERE s.login = 'desk'"
-                               ).fetchone()
+        row: Any = self.con.execute("SELECT s.id, s.org_id FROM staff s "
+                                    "WHERE s.login = 'desk'").fetchone()
         self.staff_id, self.org_id = row
-        self.spaces = dict(self.con.execute("SELECT code, id FROM space").fetchall())
+        self.spaces: dict[str, int] = dict(
+            self.con.execute("SELECT code, id FROM space").fetchall())
         self.con.commit()
 
     def book(self, space: str, day: dt.date) -> int:
@@ -166,12 +167,13 @@ class RawPG:
                 "AND b.status IN ('confirmed', 'checked_in') ORDER BY b.start_at LIMIT 5",
                 (sid, end, start - dt.timedelta(days=1), start)).fetchall()
             assert not clash, clash
-            bid = self.con.execute(
+            new: Any = self.con.execute(
                 "INSERT INTO booking (space_id, org_id, booked_by_id, start_at, end_at, "
                 "status, attendees, purpose, confidential, created_at, updated_at) "
                 "VALUES (%s, %s, %s, %s, %s, 'confirmed', 1, 'bench', false, %s, %s) "
                 "RETURNING id", (sid, self.org_id, self.staff_id, start, end, now, now)
-            ).fetchone()[0]
+            ).fetchone()
+            bid = new[0]
             self.con.execute(
                 "INSERT INTO audit (at, actor, action, entity, entity_id, after, reason) "
                 "VALUES (%s, 'desk', 'create', 'booking', %s, %s, '')",
