@@ -18,7 +18,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pendulum
-from sqlalchemy import Connection, Engine
 
 from booking import limits, permissions
 from booking.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
@@ -26,6 +25,7 @@ from booking.models import KIND_LABELS, KINDS, MAX_BOOKING_MINUTES, Actor, OrgIn
 from booking.timeutil import parse_date, to_local, utc
 from db import allocations as qa
 from db import queries as q
+from db.connection import Connection, Engine
 from db.engine import read_tx, write_tx
 
 Interval = tuple[dt.datetime, dt.datetime]

@@ -35,6 +35,14 @@ def books_directly(conn: Any, actor: Actor) -> bool:
     return actor.role == "admin" or aq.org_is_host(conn, actor.org_id)
 
 
+def status_for(requires_approval: bool, actor: Actor, *, host: bool) -> str:
+    """The status a new booking starts in, from what the booking path already read:
+    ``provisional`` for a partner's booking of a space that requires approval."""
+    if requires_approval and not (actor.role == "admin" or host):
+        return "provisional"
+    return "confirmed"
+
+
 def initial_status(conn: Any, actor: Actor, space_id: int) -> str:
     """The status a new booking of ``space_id`` by ``actor`` starts in (in the booking's
     transaction): ``provisional`` for a partner's booking of a space that requires approval,

@@ -21,7 +21,11 @@ NAME = "horizon_weeks"
 
 def weeks(conn: Tx) -> int:
     """The store's horizon in weeks (its default when unset or unreadable)."""
-    raw = setup_queries.setting(conn, NAME)
+    return from_value(setup_queries.setting(conn, NAME))
+
+
+def from_value(raw: str | None) -> int:
+    """The horizon a stored setting's text gives (its default when unset or unreadable)."""
     try:
         value = int(raw) if raw is not None else limits.DEFAULT_HORIZON_WEEKS
     except ValueError:
@@ -49,4 +53,4 @@ def set_weeks(ctx: Context, value: Any) -> int:
     return new
 
 
-__all__ = ["get", "set_weeks", "weeks"]
+__all__ = ["from_value", "get", "set_weeks", "weeks"]

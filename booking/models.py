@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from booking.timeutil import iso_local
+from db.overlap import LONGEST_BOOKING_MINUTES
 from db.tables import ACTIVE_STATUSES  # noqa: F401  (re-exported for the domain)
 
 KINDS = ("interview", "desk", "workshop")
@@ -18,8 +19,8 @@ KNOWN_FEATURES = (
 
 #: Longest booking per kind, in minutes (a desk may be held for a whole opening day).
 MAX_MINUTES = {"interview": 180, "workshop": 480, "desk": 24 * 60}
-#: No booking of any kind is longer than this: it bounds the indexed clash check.
-MAX_BOOKING_MINUTES = 24 * 60
+#: No booking of any kind is longer than this: it bounds every indexed range read (db.overlap).
+MAX_BOOKING_MINUTES = LONGEST_BOOKING_MINUTES
 DEFAULT_PARTNER_ADVANCE_WEEKS = 8
 
 

@@ -8,31 +8,34 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
-    Integer,
     Row,
-    and_,
-    cast,
+    Select,
+    bindparam,
     delete,
     func,
     insert,
-    not_,
+    literal_column,
     select,
     update,
 )
 
+from db.overlap import LONGEST_BOOKING_MINUTES, overlapping_params, window_params
+from db.queries import Prepared, table_of
 from db.tables import ACTIVE_STATUSES, Allocation, Booking, Organisation, Site, Space
 
-AL = Allocation.__table__
-B = Booking.__table__
-SP = Space.__table__
-ORG = Organisation.__table__
-SITE = Site.__table__
+AL = table_of(Allocation)
+B = table_of(Booking)
+SP = table_of(Space)
+ORG = table_of(Organisation)
+SITE = table_of(Site)
 
 
-def _allocation_select():  # type: ignore[no-untyped-def]
+def _allocation_select() -> Select[Any]:
     return (
         select(AL, ORG.c.code.label("org_code"), SITE.c.code.label("site_code"),
                SITE.c.tz)
@@ -41,16 +44,22 @@ def _allocation_select():  # type: ignore[no-untyped-def]
     )
 
 
+_ONE = _allocation_select().where(AL.c.org_id == bindparam("org_id"),
+                                  AL.c.site_id == bindparam("site_id"),
+                                  AL.c.kind == bindparam("kind"))
+#: The booking path's reads, compiled once (db.queries.Prepared): built per call, they cost
+#: several times what the database takes to answer them (bench/README.md, allocations).
+_P_ONE = {False: Prepared(_ONE), True: Prepared(_ONE.with_for_update(of=AL))}
+
+
 def allocation_row(conn: Connection, org_id: int, site_id: int, kind: str, *,
-                   lock: bool = False) -> Row | None:
+                   lock: bool = False) -> Any | None:
     """One allocation; ``lock`` takes a row lock on PostgreSQL (``FOR UPDATE``) so that two
     bookings against the same allocation check and insert one after the other. SQLite's
     ``BEGIN IMMEDIATE`` already serialises every write transaction."""
-    q = _allocation_select().where(
-        AL.c.org_id == org_id, AL.c.site_id == site_id, AL.c.kind == kind)
-    if lock and conn.dialect.name == "postgresql":
-        q = q.with_for_update(of=AL)
-    return conn.execute(q).first()
+    stmt = _P_ONE[lock and conn.dialect.name == "postgresql"]
+    rows = stmt.rows(conn, {"org_id": org_id, "site_id": site_id, "kind": kind})
+    return rows[0] if rows else None
 
 
 def allocation_rows(conn: Connection, *, site_id: int | None = None,
@@ -77,67 +86,82 @@ def delete_allocation(conn: Connection, allocation_id: int) -> None:
     conn.execute(delete(AL).where(AL.c.id == allocation_id))
 
 
+def _org_kind(exclude_ids: Sequence[int]) -> list[ColumnElement[bool]]:
+    """One organisation's active bookings of one kind at one site (bound parameters
+    ``org_id``, ``site_id``, ``kind``) overlapping the window of
+    :func:`db.overlap.overlapping_params`, on the ``(org_id, start_at)`` index."""
+    conds = [
+        B.c.org_id == bindparam("org_id"),
+        SP.c.site_id == bindparam("site_id"),
+        SP.c.kind == bindparam("kind"),
+        B.c.status.in_([literal_column(f"'{st}'") for st in ACTIVE_STATUSES]),
+        *overlapping_params(B.c.start_at, B.c.end_at),
+    ]
+    if exclude_ids:
+        conds.append(B.c.id.not_in(bindparam("exclude_ids", expanding=True)))
+    return conds
+
+
+_INTERVALS = {
+    excluding: select(B.c.start_at, B.c.end_at).join(SP, SP.c.id == B.c.space_id)
+    .where(*_org_kind([0] if excluding else [])).order_by(B.c.start_at)
+    for excluding in (False, True)
+}
+_P_INTERVALS = Prepared(_INTERVALS[False])
+
+
+def _clipped_seconds(dialect: str) -> ColumnElement[Any]:
+    """Seconds of each booking inside the window ``[start, end)``: the overlap condition
+    holds, so the clipped length is positive."""
+    lo = bindparam("start", type_=B.c.start_at.type)
+    hi = bindparam("end", type_=B.c.end_at.type)
+    if dialect == "sqlite":  # text instants in one fixed format: min/max compare them
+        return func.round((func.julianday(func.min(B.c.end_at, hi))
+                           - func.julianday(func.max(B.c.start_at, lo))) * 86400)
+    return func.extract("epoch", func.least(B.c.end_at, hi) - func.greatest(B.c.start_at, lo))
+
+
+def _hours_stmt(dialect: str, excluding: bool) -> Select[Any]:
+    return (select(func.coalesce(func.sum(_clipped_seconds(dialect)), 0).label("seconds"))
+            .select_from(B.join(SP, SP.c.id == B.c.space_id))
+            .where(*_org_kind([0] if excluding else [])))
+
+
+_P_HOURS = {d: Prepared(_hours_stmt(d, False)) for d in ("sqlite", "postgresql")}
+
+
 def org_kind_intervals(
     conn: Connection, *, org_id: int, site_id: int, kind: str, start: dt.datetime,
-    end: dt.datetime, exclude_ids: Sequence[int] = (), max_minutes: int = 24 * 60,
+    end: dt.datetime, exclude_ids: Sequence[int] = (),
+    max_minutes: int = LONGEST_BOOKING_MINUTES,
 ) -> list[tuple[dt.datetime, dt.datetime]]:
     """Active bookings of one organisation, of one kind of space at one site, overlapping
     ``[start, end)``: the use that counts against its allocation. No booking is longer than
     ``max_minutes``, which lets the ``(org_id, start_at)`` index answer with a range scan."""
-    q = (
-        select(B.c.start_at, B.c.end_at)
-        .join(SP, SP.c.id == B.c.space_id)
-        .where(
-            B.c.org_id == org_id,
-            SP.c.site_id == site_id,
-            SP.c.kind == kind,
-            B.c.status.in_(ACTIVE_STATUSES),
-            B.c.start_at < end,
-            B.c.start_at > start - dt.timedelta(minutes=max_minutes),
-            B.c.end_at > start,
-        )
-        .order_by(B.c.start_at)
-    )
+    params: dict[str, Any] = {"org_id": org_id, "site_id": site_id, "kind": kind,
+                              **window_params(start, end, max_minutes)}
     if exclude_ids:
-        q = q.where(B.c.id.not_in(list(exclude_ids)))
-    return [(r.start_at, r.end_at) for r in conn.execute(q)]
+        params["exclude_ids"] = list(exclude_ids)
+        rows: Any = conn.execute(_INTERVALS[True], params)
+    else:
+        rows = _P_INTERVALS.rows(conn, params)
+    return [(r.start_at, r.end_at) for r in rows]
 
 
 def org_kind_hours(
     conn: Connection, *, org_id: int, site_id: int, kind: str, start: dt.datetime,
-    end: dt.datetime, exclude_ids: Sequence[int] = (), max_minutes: int = 24 * 60,
+    end: dt.datetime, exclude_ids: Sequence[int] = (),
+    max_minutes: int = LONGEST_BOOKING_MINUTES,
 ) -> float:
     """Hours of one organisation's active bookings of one kind at one site that fall inside
-    ``[start, end)`` (a week): bookings wholly inside are summed in the database; the few
-    that cross either end are clipped here."""
-    base = [
-        B.c.org_id == org_id,
-        SP.c.site_id == site_id,
-        SP.c.kind == kind,
-        B.c.status.in_(ACTIVE_STATUSES),
-        B.c.start_at < end,
-        B.c.start_at > start - dt.timedelta(minutes=max_minutes),
-        B.c.end_at > start,
-    ]
-    if exclude_ids:
-        base.append(B.c.id.not_in(list(exclude_ids)))
-    if conn.dialect.name == "sqlite":
-        seconds = (cast(func.strftime("%s", B.c.end_at), Integer)
-                   - cast(func.strftime("%s", B.c.start_at), Integer))
+    ``[start, end)`` (a week; a booking crossing either end counts its part inside): one
+    bounded SUM in the database, compiled once."""
+    params: dict[str, Any] = {"org_id": org_id, "site_id": site_id, "kind": kind,
+                              **window_params(start, end, max_minutes)}
+    dialect = conn.dialect.name
+    if exclude_ids or dialect not in _P_HOURS:
+        params["exclude_ids"] = list(exclude_ids)
+        total = conn.execute(_hours_stmt(dialect, bool(exclude_ids)), params).scalar()
     else:
-        seconds = func.extract("epoch", B.c.end_at - B.c.start_at)
-    inside = and_(B.c.start_at >= start, B.c.end_at <= end)
-    total = conn.execute(
-        select(func.coalesce(func.sum(seconds), 0))
-        .select_from(B.join(SP, SP.c.id == B.c.space_id))
-        .where(*base, inside)
-    ).scalar()
-    hours = float(total or 0) / 3600
-    for r in conn.execute(
-        select(B.c.start_at, B.c.end_at).join(SP, SP.c.id == B.c.space_id)
-        .where(*base, not_(inside))
-    ):
-        a, b = max(r.start_at, start), min(r.end_at, end)
-        if b > a:
-            hours += (b - a).total_seconds() / 3600
-    return hours
+        total = _P_HOURS[dialect].rows(conn, params)[0][0]
+    return float(total or 0) / 3600

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from db.engine import make_engine
+from db.overlap import overlapping
 from db.tables import (
     ACTIVE_STATUSES,
     Booking,
@@ -100,8 +101,7 @@ def display_rows(conn: Connection, site_code: str, *, lo: dt.datetime, hi: dt.da
             .join(SP, SP.c.id == B.c.space_id)
             .join(ORG, ORG.c.id == B.c.org_id)
             .where(SP.c.site_id == site.id,
-                   B.c.start_at > lo - dt.timedelta(minutes=max_minutes),
-                   B.c.start_at < hi, B.c.end_at > lo,
+                   *overlapping(B.c.start_at, B.c.end_at, lo, hi, max_minutes=max_minutes),
                    B.c.status.in_(ACTIVE_STATUSES))
             .order_by(B.c.start_at, B.c.id)))
     return DisplayRows(site=site, hours=hours, closed=closed, spaces=spaces,

@@ -9,13 +9,14 @@ are plain READ COMMITTED; the exclusion constraint on ``booking`` is the last wo
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, Row, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.pool import NullPool
 
 from booking.errors import (
@@ -92,8 +93,50 @@ def make_engine(url: str, *, echo: bool = False, create: bool = True) -> Engine:
         _configure_sqlite(engine)
         return engine
     if backend == "postgresql":
-        return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        engine = create_engine(url, echo=echo, pool_size=5, max_overflow=10,
+                               pool_recycle=PG_RECYCLE_SECONDS)
+        _ping_when_idle(engine)
+        return engine
     return create_engine(url, echo=echo)
+
+
+#: SQLite's durability: FULL syncs the WAL at every commit, so a booking confirmed to a
+#: customer survives a power cut; ``COSPACE_SQLITE_SYNCHRONOUS=NORMAL`` trades that for speed
+#: (docs/durability.md).
+SYNCHRONOUS_ENV = "COSPACE_SQLITE_SYNCHRONOUS"
+
+
+def sqlite_synchronous() -> str:
+    """``FULL`` unless the environment opts into ``NORMAL`` (anything else is FULL)."""
+    return "NORMAL" if os.environ.get(SYNCHRONOUS_ENV, "").strip().upper() == "NORMAL" \
+        else "FULL"
+
+
+#: A pooled PostgreSQL connection idle longer than this is pinged before use; one in steady
+#: use is not (a ping is a round trip: docs/durability.md).
+PG_PING_AFTER_IDLE_SECONDS = 10.0
+PG_RECYCLE_SECONDS = 1800
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """SQLAlchemy's pre-ping, but only for a connection that sat idle in the pool: a server
+    restart or an idle timeout while a terminal waits is caught (the pool reconnects), and a
+    booking made straight after another pays no extra round trip."""
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn, record):  # type: ignore[no-untyped-def]
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn, record, _proxy):  # type: ignore[no-untyped-def]
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < PG_PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+            dbapi_conn.rollback()  # the ping's own transaction: the unit of work begins anew
+        except Exception as exc:  # a dead connection: the pool replaces it and retries
+            raise DisconnectionError() from exc
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -105,7 +148,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA busy_timeout = 30000")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute(f"PRAGMA synchronous = {sqlite_synchronous()}")
         cur.close()
 
     @event.listens_for(engine, "begin")

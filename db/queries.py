@@ -10,13 +10,17 @@ import datetime as dt
 import json
 import weakref
 from collections import namedtuple
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Date,
+    Float,
+    FromClause,
     Row,
+    Table,
     and_,
     bindparam,
     exists,
@@ -25,10 +29,13 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
+    true,
     update,
 )
 from sqlalchemy.exc import DBAPIError
+from sqlmodel import SQLModel
 
+from db.overlap import LONGEST_BOOKING_MINUTES, overlapping, overlapping_params, window_params
 from db.security import BOOKING_DETAIL, guarded
 from db.tables import (
     ACTIVE_STATUSES,
@@ -44,15 +51,22 @@ from db.tables import (
     Staff,
 )
 
-B = Booking.__table__
-SP = Space.__table__
-ORG = Organisation.__table__
-SITE = Site.__table__
-STAFF = Staff.__table__
-OH = OpeningHours.__table__
-CLOSURE = Closure.__table__
-RESTR = SpaceRestriction.__table__
-AL = Allocation.__table__
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The table of a SQLModel class, typed (``Model.__table__`` is not, to mypy)."""
+    return SQLModel.metadata.tables[str(model.__tablename__)]
+
+
+B = table_of(Booking)
+SP = table_of(Space)
+ORG = table_of(Organisation)
+SITE = table_of(Site)
+STAFF = table_of(Staff)
+OH = table_of(OpeningHours)
+CLOSURE = table_of(Closure)
+RESTR = table_of(SpaceRestriction)
+AL = table_of(Allocation)
+AUDIT = table_of(Audit)
 
 
 class Prepared:
@@ -70,7 +84,8 @@ class Prepared:
         self.stmt = stmt
         keys = [c.key for c in stmt.exported_columns]
         assert len(set(keys)) == len(keys), keys
-        self.row = namedtuple("PreparedRow", keys, rename=False) if keys else None  # type: ignore[misc]
+        # A named tuple class made at run time (its fields are the statement's columns).
+        self.row: Any = namedtuple("PreparedRow", keys) if keys else None  # type: ignore[misc]
         self._plans: weakref.WeakKeyDictionary[Any, tuple] = weakref.WeakKeyDictionary()
 
     def _plan(self, dialect: Any) -> tuple:
@@ -108,7 +123,8 @@ class Prepared:
                                       dialect=conn.dialect) from exc
         finally:
             cur.close()
-        make = self.row._make if self.row is not None else tuple
+        make: Callable[[Iterable[Any]], Any] = (
+            self.row._make if self.row is not None else tuple)
         if not results:
             return [make(r) for r in raw]
         out = []
@@ -164,25 +180,6 @@ _STAFF_WITH_ORG = (
     .outerjoin(ORG, ORG.c.id == STAFF.c.org_id)
     .where(STAFF.c.login == bindparam("login"))
 )
-_CLASH_FILTER = (
-    select(B.c.id, B.c.start_at, B.c.end_at, B.c.status, ORG.c.code.label("org_code"))
-    .join(ORG, ORG.c.id == B.c.org_id)
-    .where(
-        B.c.space_id == bindparam("space_id"),
-        B.c.start_at < bindparam("end", type_=B.c.start_at.type),
-        B.c.start_at > bindparam("lower", type_=B.c.start_at.type),
-        B.c.end_at > bindparam("start", type_=B.c.end_at.type),
-        B.c.status.in_(ACTIVE_STATUSES),
-    )
-    .order_by(B.c.start_at)
-)
-_CLASHES = {
-    (excluding, limited): (
-        (_CLASH_FILTER.where(B.c.id != bindparam("exclude_id")) if excluding else _CLASH_FILTER)
-        .limit(bindparam("limit") if limited else None)
-    )
-    for excluding in (False, True) for limited in (False, True)
-}
 _INSERT_BOOKING = insert(B)
 
 
@@ -190,11 +187,17 @@ def _processor(type_: Any, dialect: Any, *, bind: bool) -> Any:
     """The bind or result processor SQLAlchemy itself would use: the dialect's own type
     (e.g. SQLite's DATETIME, which stores text in its fixed format)."""
     impl = type_.dialect_impl(dialect)
-    return impl.bind_processor(dialect) if bind else impl.result_processor(dialect, None)
+    if bind:
+        return impl.bind_processor(dialect)
+    if isinstance(type_, Float) and dialect.name == "postgresql":
+        return None  # psycopg returns double precision as float already
+    return impl.result_processor(dialect, None)
+
 
 # The booking path's hottest statements, run through Prepared (see above).
 _P_STAFF_WITH_ORG = Prepared(_STAFF_WITH_ORG)
-_LITERAL_ACTIVE = [literal_column(f"'{s}'") for s in ACTIVE_STATUSES]  # no IN-list expansion
+# The statuses as literals: no IN-list expansion.
+_LITERAL_ACTIVE: list[ColumnElement[Any]] = [literal_column(f"'{s}'") for s in ACTIVE_STATUSES]
 _P_CLASHES = {
     key: Prepared(stmt.where(B.c.status.in_(_LITERAL_ACTIVE)))
     for key, stmt in {
@@ -203,9 +206,7 @@ _P_CLASHES = {
             .join(ORG, ORG.c.id == B.c.org_id)
             .where(
                 B.c.space_id == bindparam("space_id"),
-                B.c.start_at < bindparam("end", type_=B.c.start_at.type),
-                B.c.start_at > bindparam("lower", type_=B.c.start_at.type),
-                B.c.end_at > bindparam("start", type_=B.c.end_at.type),
+                *overlapping_params(B.c.start_at, B.c.end_at),
                 *([B.c.id != bindparam("exclude_id")] if excluding else []),
             )
             .order_by(B.c.start_at)
@@ -231,8 +232,8 @@ _P_BOOKING_CONTEXT = Prepared(
     .outerjoin(OH, and_(OH.c.site_id == SITE.c.id, OH.c.weekday == bindparam("weekday")))
     .where(SP.c.code == bindparam("code"))
 )
-_P_INSERT_AUDIT = Prepared(insert(Audit.__table__).values(
-    {k: bindparam(k, type_=Audit.__table__.c[k].type)
+_P_INSERT_AUDIT = Prepared(insert(AUDIT).values(
+    {k: bindparam(k, type_=AUDIT.c[k].type)
      for k in ("at", "actor", "action", "entity", "entity_id", "before", "after", "reason")}))
 _P_INSERT_BOOKING: dict[frozenset[str], Prepared] = {}
 
@@ -257,7 +258,7 @@ def closures(
 ) -> dict[dt.date, str]:
     if start is None and end is None:
         return {r.day: r.reason for r in conn.execute(_CLOSURES, {"site_id": site_id})}
-    t = Closure.__table__
+    t = CLOSURE
     q = select(t.c.day, t.c.reason).where(t.c.site_id == site_id)
     if start is not None:
         q = q.where(t.c.day >= start)
@@ -347,10 +348,8 @@ def clashes(
     The lower bound ``start_at > start - max_minutes`` lets the ``(space_id, start_at)`` index
     answer with a short range scan, however many bookings the store holds.
     """
-    params: dict[str, Any] = {
-        "space_id": space_id, "end": end, "start": start,
-        "lower": start - dt.timedelta(minutes=max_minutes),
-    }
+    params: dict[str, Any] = {"space_id": space_id,
+                              **window_params(start, end, max_minutes=max_minutes)}
     if exclude_id is not None:
         params["exclude_id"] = exclude_id
     if limit:
@@ -414,9 +413,15 @@ def _booking_select(conn: Connection | None = None,  # type: ignore[no-untyped-d
             .join(ORG, ORG.c.id == B.c.org_id)
         )
     if conn is not None and guarded(conn):
-        D = BOOKING_DETAIL
+        # LATERAL, one booking at a time: a security-barrier view is not merged into the
+        # query, so a plain join would compute it for every booking in the store (a scan
+        # of the whole table); the leakproof ``id =`` is pushed into it (its primary key).
+        V = BOOKING_DETAIL
+        # (LIMIT 1 on the one row keeps the planner from flattening it back into a join.)
+        D = select(V.c.purpose, V.c.attendees, V.c.booked_by_id).where(
+            V.c.id == B.c.id).limit(1).lateral("booking_detail")
         private: list[Any] = [D.c.purpose, D.c.attendees, D.c.booked_by_id]
-        source = B.join(D, D.c.id == B.c.id)
+        source: FromClause = B.join(D, true())
     else:
         private = [B.c.purpose, B.c.attendees, B.c.booked_by_id]
         source = B
@@ -451,14 +456,12 @@ def booking_rows(
     statuses: Sequence[str] | None = None,
     limit: int | None = None,
     details: bool = True,
+    max_minutes: int = LONGEST_BOOKING_MINUTES,
 ) -> Sequence[Row]:
     """Bookings overlapping ``[start, end)`` (either bound optional), in time order
-    (``details``: see :func:`_booking_select`)."""
-    conds = []
-    if start is not None:
-        conds.append(B.c.end_at > start)
-    if end is not None:
-        conds.append(B.c.start_at < end)
+    (``details``: see :func:`_booking_select`). With ``start`` the read is a range of the
+    start-time indexes from ``start - max_minutes`` (:mod:`db.overlap`), not all history."""
+    conds = overlapping(B.c.start_at, B.c.end_at, start, end, max_minutes=max_minutes)
     if site_id is not None:
         conds.append(SP.c.site_id == site_id)
     if org_id is not None:
@@ -477,9 +480,11 @@ def booking_rows(
 
 
 def busy_intervals(
-    conn: Connection, space_ids: Sequence[int], start: dt.datetime, end: dt.datetime
+    conn: Connection, space_ids: Sequence[int], start: dt.datetime, end: dt.datetime, *,
+    max_minutes: int = LONGEST_BOOKING_MINUTES,
 ) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
-    """Active bookings of each space overlapping ``[start, end)``, sorted by start."""
+    """Active bookings of each space overlapping ``[start, end)``, sorted by start: one short
+    range of the ``(space_id, start_at)`` index per space (:mod:`db.overlap`)."""
     out: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {i: [] for i in space_ids}
     if not space_ids:
         return out
@@ -487,8 +492,7 @@ def busy_intervals(
         select(B.c.space_id, B.c.start_at, B.c.end_at)
         .where(
             B.c.space_id.in_(list(space_ids)),
-            B.c.start_at < end,
-            B.c.end_at > start,
+            *overlapping(B.c.start_at, B.c.end_at, start, end, max_minutes=max_minutes),
             B.c.status.in_(ACTIVE_STATUSES),
         )
         .order_by(B.c.space_id, B.c.start_at)
@@ -531,7 +535,7 @@ def add_audits(conn: Connection, entries: Sequence[dict[str, Any]]) -> None:
     :func:`add_audit`)."""
     if not entries:
         return
-    conn.execute(insert(Audit.__table__), [
+    conn.execute(insert(AUDIT), [
         dict(at=e["at"], actor=e["actor"], action=e["action"], entity=e["entity"],
              entity_id=e.get("entity_id"),
              before=json.dumps(e["before"], default=str, sort_keys=True)
@@ -545,7 +549,7 @@ def add_audits(conn: Connection, entries: Sequence[dict[str, Any]]) -> None:
 
 def change_counter(conn: Connection) -> int:
     """The newest audit id: it changes whenever anything in the store changes."""
-    return int(conn.execute(select(func.max(Audit.__table__.c.id))).scalar() or 0)
+    return int(conn.execute(select(func.max(AUDIT.c.id))).scalar() or 0)
 
 
 def count(conn: Connection, table: Any) -> int:

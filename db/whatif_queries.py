@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
+from db.overlap import lower_bound, overlap_sql
 from db.types import UTCDateTime
 
 
@@ -34,10 +35,10 @@ def kind_bookings(conn: Connection, site_id: int, kind: str, lo: dt.datetime, hi
            "FROM booking b JOIN space sp ON sp.id = b.space_id "
            "LEFT JOIN organisation o ON o.id = b.org_id "
            "WHERE sp.site_id = :site AND sp.kind = :kind AND b.status <> 'cancelled' "
-           "AND b.start_at < :hi AND b.end_at > :lo AND b.start_at > :lower")
+           f"AND {overlap_sql('b')}")
     stmt = text(sql).bindparams(*_times(lo, hi), bindparam("lower", type_=UTCDateTime()))
     rows = conn.execute(stmt, {"site": site_id, "kind": kind, "lo": lo, "hi": hi,
-                               "lower": lo - dt.timedelta(minutes=max_minutes)}).all()
+                               "lower": lower_bound(lo, max_minutes)}).all()
     return [(r[0], r[1], int(r[2] or 1), bool(r[3]), int(r[4]), int(r[5])) for r in rows]
 
 
