@@ -191,5 +191,5 @@ def set_requires_approval(app: Any, space: str, value: bool) -> None:
                     after={"requires_approval": value})
 
 
-__all__ = ["approve", "decline", "decline_overdue", "initial_status", "queue",
+__all__ = ["approve", "decline", "decline_overdue", "initial_status", "status_for", "queue",
            "set_lead_hours", "set_requires_approval", "sweep"]
