@@ -7,13 +7,16 @@ change counter keeps every screen current while other terminals book.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Protocol
 
-from textual import work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.signal import Signal
+from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from booking.errors import CospaceError
@@ -22,15 +25,24 @@ from booking.models import Actor, BookingView, OrgInfo, SiteInfo
 from booking.series import SeriesResult
 from booking.service import Clock, Cospace
 from booking.timeutil import minutes_of_day, to_local
+from tui import messages
 from tui.data import load_board, site_today
+from tui.screens.base import StoreChanged
 from tui.screens.board import BoardScreen
 from tui.screens.find import FindScreen
 from tui.screens.help import HelpScreen
 from tui.screens.my_bookings import MyBookingsScreen
 from tui.screens.today import TodayScreen
+from tui.settings import Settings
 from tui.widgets.board_grid import BoardData, BoardGrid
 
 POLL_SECONDS = 1.0
+
+
+class Reloadable(Protocol):
+    """A screen written before :class:`tui.screens.base.LoadedScreen`: it reloads itself."""
+
+    def reload(self) -> None: ...
 
 
 class CospaceApp(App[int]):
@@ -38,12 +50,6 @@ class CospaceApp(App[int]):
 
     TITLE = "cospace"
     CSS_PATH = "app.tcss"
-    MODES = {
-        "board": BoardScreen,
-        "find": FindScreen,
-        "desk": TodayScreen,
-        "mine": MyBookingsScreen,
-    }
     DEFAULT_MODE = "board"
 
     def notify(self, message: str, *, title: str = "", severity: str = "information",  # type: ignore[override]
@@ -53,24 +59,41 @@ class CospaceApp(App[int]):
         super().notify(visible(str(message)), title=visible(str(title)),
                        severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
 
+    #: every binding has an id, so a keymap in the settings file can move it (docs/tui.md)
     BINDINGS = [
-        Binding("f", "switch_mode('find')", "Find"),
-        Binding("d", "switch_mode('desk')", "Desk"),
-        Binding("m", "switch_mode('mine')", "Mine"),
-        Binding("r", "reports", "Usage reports", show=False),
-        Binding("a", "admin", "Admin: sites, spaces, organisations", show=False),
-        Binding("escape", "switch_mode('board')", "Board", show=False),
-        Binding("question_mark,f1", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit", show=False),
+        Binding("f", "switch_mode('find')", "Find", id="app.find"),
+        Binding("d", "switch_mode('desk')", "Desk", id="app.desk"),
+        Binding("m", "switch_mode('mine')", "Mine", id="app.mine"),
+        Binding("r", "reports", "Usage reports", show=False, id="app.reports"),
+        Binding("a", "admin", "Admin: sites, spaces, organisations", show=False,
+                id="app.admin"),
+        Binding("escape", "switch_mode('board')", "Board", show=False, id="app.board"),
+        Binding("question_mark,f1", "help", "Help", key_display="?", id="app.help"),
+        # q quits where no text field has the focus (in a field it is a letter); Ctrl+Q
+        # quits from anywhere and is always in the footer
+        Binding("q", "quit", "Quit", show=False, id="app.quit"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, key_display="^q",
+                id="app.quit_anywhere"),
     ]
 
-    def __init__(self, cospace: Cospace, *, poll: bool = True) -> None:
+    def __init__(self, cospace: Cospace, *, poll: bool = True,
+                 settings: Settings | None = None) -> None:
+        #: the screen of each mode, made when the mode is first shown
+        self._mode_screens: dict[str, Screen] = {}
+        self.MODES = {  # instance factories, so the app knows its screens by type
+            "board": self._factory("board", BoardScreen),
+            "find": self._factory("find", FindScreen),
+            "desk": self._factory("desk", TodayScreen),
+            "mine": self._factory("mine", MyBookingsScreen),
+        }
         super().__init__()
         self.cospace = cospace
+        self.settings = settings if settings is not None else Settings.load()
         self.actor: Actor | None = None
         self.sites: list[SiteInfo] = []
         self.orgs: list[OrgInfo] = []
-        self.views: dict[str, Screen] = {}
+        #: published whenever the store changed; screens showing its data reload
+        self.store_changed: Signal[StoreChanged] = Signal(self, "store-changed")
         self.poll_enabled = poll
         self._counter: int | None = None
         #: the booking this terminal last checked in, marked a no-show or cancelled (``u``)
@@ -82,21 +105,55 @@ class CospaceApp(App[int]):
         self._preload: Future = self._preloader.submit(self._first_data)
         self._preloader.shutdown(wait=False)  # the thread ends once the read is done
 
+    def _factory(self, name: str, kind: Callable[[], Screen]) -> Callable[[], Screen]:
+        def make() -> Screen:
+            screen = self._mode_screens[name] = kind()
+            return screen
+
+        return make
+
+    @property
+    def board(self) -> BoardScreen | None:
+        """The board screen, once it exists."""
+        screen = self._mode_screens.get("board")
+        return screen if isinstance(screen, BoardScreen) else None
+
+    @property
+    def views(self) -> dict[str, Screen]:
+        """The screen of each mode shown so far (read-only; tests look screens up here)."""
+        return dict(self._mode_screens)
+
     # ------------------------------------------------------------------ start-up
     def on_mount(self) -> None:
+        self.set_keymap(self.settings.keymap)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.boot()
         if self.poll_enabled:
             self.set_interval(POLL_SECONDS, self.poll)
 
+    def _theme_changed(self, theme: Theme) -> None:
+        if self.actor is not None:
+            self.settings.put(self.actor.login, "theme", theme.name)
+
     def _first_data(self) -> tuple[Actor, list[SiteInfo], list[OrgInfo], int,
                                    BoardData | None]:
-        """Who is acting, the sites, the organisations and the first site's board for today:
-        everything the first useful frame needs, read while Textual starts."""
+        """Who is acting, the sites, the organisations and the remembered (else first) site's
+        board for today: everything the first useful frame needs, read while Textual starts."""
         cs = self.cospace
         actor, sites, orgs = cs.actor, cs.sites(), cs.orgs()
         counter = cs.change_counter()
-        board = load_board(cs, sites[0].code, site_today(cs, sites[0].tz)) if sites else None
+        site = self._start_site(actor, sites)
+        board = load_board(cs, site.code, site_today(cs, site.tz)) if site else None
         return actor, sites, orgs, counter, board
+
+    def _start_site(self, actor: Actor, sites: list[SiteInfo]) -> SiteInfo | None:
+        remembered = self.settings.site(actor.login)
+        return next((s for s in sites if s.code == remembered), sites[0] if sites else None)
+
+    def remember(self, key: str, value: object) -> None:
+        """Keep one of the acting user's choices for the next run (settings file)."""
+        if self.actor is not None and self.actor.known:
+            self.settings.put(self.actor.login, key, value)
 
     @work(thread=True, exclusive=True, group="boot", exit_on_error=False)
     def boot(self) -> None:
@@ -105,6 +162,9 @@ class CospaceApp(App[int]):
     def booted(self, actor: Actor, sites: list[SiteInfo], orgs: list[OrgInfo],
                counter: int, first: BoardData | None = None) -> None:
         self.actor, self.sites, self.orgs, self._counter = actor, sites, orgs, counter
+        theme = self.settings.theme(actor.login)
+        if theme and theme in self.available_themes and theme != self.theme:
+            self.theme = theme
         self.refresh_bindings()  # the site key depends on how many sites there are
         who = actor.name or actor.login
         who = f"{who} ({actor.org_code})" if actor.org_code else who
@@ -117,33 +177,31 @@ class CospaceApp(App[int]):
             message = ("This store has no sites yet: run 'cospace init --demo' or "
                        "'cospace site add'.")
             self.notify(message, severity="warning", timeout=10)
-            board = self.views.get("board")
-            if isinstance(board, BoardScreen):
-                grid = board.query_one(BoardGrid)
+            if self.board is not None:
+                grid = self.board.query_one(BoardGrid)
                 grid.empty_text = message
                 grid.refresh()
             return
-        site = sites[0]
-        board = self.views.get("board")
-        if isinstance(board, BoardScreen):
+        site = self._start_site(actor, sites) or sites[0]
+        if self.board is not None:
             if first is not None:
-                board.show_loaded(first)
+                self.board.show_loaded(first)
             else:
-                board.show_day(site.code, site_today(self.cospace, site.tz))
-        for name, view in self.views.items():
-            if name != "board" and hasattr(view, "reload"):
-                view.reload()
+                self.board.show_day(site.code, site_today(self.cospace, site.tz))
+        self.store_changed.publish(StoreChanged())  # the other screens load now
 
     @property
     def site(self) -> SiteInfo | None:
-        """The site the board shows (the first one until the user switches)."""
-        board = self.views.get("board")
-        code = board.site_code if isinstance(board, BoardScreen) else None
+        """The site the board shows (the remembered or first one until the user switches)."""
+        code = self.board.site_code if self.board is not None else None
         return next((s for s in self.sites if s.code == code), self.sites[0] if self.sites
                     else None)
 
-    def register_view(self, name: str, screen: Screen) -> None:
-        self.views[name] = screen
+    def register_view(self, name: str, screen: Reloadable) -> None:
+        """For screens not yet on :class:`~tui.screens.base.LoadedScreen`: reload ``screen``
+        on every change of the store, like the base class does."""
+        self.store_changed.subscribe(screen, lambda _: screen.reload(),  # type: ignore[arg-type]
+                                     immediate=True)
 
     def board_ready(self) -> None:
         self.first_data_shown = True
@@ -162,10 +220,7 @@ class CospaceApp(App[int]):
 
     def refresh_views(self) -> None:
         """Reload every screen's data; open forms keep their input (they hold their own)."""
-        for view in self.views.values():
-            reload = getattr(view, "reload", None)
-            if reload is not None:
-                reload()
+        self.store_changed.publish(StoreChanged())
 
     def booking_saved(self, view: BookingView) -> None:
         self.notify(f"Booked #{view.id}: {view.space} "
@@ -175,12 +230,11 @@ class CospaceApp(App[int]):
 
     @work(thread=True, group="change", exit_on_error=False)
     def change_booking(self, action: str, booking_id: int) -> None:
-        """Check in, mark a no-show or cancel a booking, then refresh every screen."""
-        try:
-            view = getattr(self.cospace, action)(booking_id)
-        except CospaceError as exc:
-            self.call_from_thread(self.notify, exc.message, severity="error", timeout=8)
-            return
+        """Check in, mark a no-show or cancel a booking, then refresh every screen; a refusal
+        reaches the one worker-error handler (:meth:`on_worker_state_changed`)."""
+        cs = self.cospace
+        do = {"checkin": cs.checkin, "noshow": cs.noshow, "cancel": cs.cancel}[action]
+        view = do(booking_id)
         words = {"checkin": "checked in", "noshow": "marked no-show", "cancel": "cancelled"}
         self.last_mark = view.id
         self.call_from_thread(self.notify, f"#{view.id} {view.space} {view.org} "
@@ -205,12 +259,8 @@ class CospaceApp(App[int]):
     def undo_booking(self, booking_id: int) -> None:
         from booking import status
 
-        try:
-            before = self.cospace.get(booking_id)
-            view = status.undo(self.cospace, booking_id)
-        except CospaceError as exc:
-            self.call_from_thread(self.notify, exc.message, severity="error", timeout=8)
-            return
+        before = self.cospace.get(booking_id)
+        view = status.undo(self.cospace, booking_id)
         if self.last_mark == booking_id:
             self.last_mark = None
         mark = status.MARK_WORDS.get(before.status, "mark")
@@ -300,11 +350,7 @@ class CospaceApp(App[int]):
         """Cancel one date of a series, it and the following ones, or all of them."""
         from booking.series import cancel_series
 
-        try:
-            views = cancel_series(self.cospace, booking_id, scope)
-        except CospaceError as exc:
-            self.call_from_thread(self.notify, exc.message, severity="error", timeout=8)
-            return
+        views = cancel_series(self.cospace, booking_id, scope)
         n = len(views)
         if scope == "one" and views:
             self.last_mark = views[0].id
@@ -338,11 +384,39 @@ class CospaceApp(App[int]):
     def show_on_board(self, view: BookingView) -> None:
         """Switch to the board at ``view``'s site, day and space."""
         self.switch_mode("board")
-        board = self.views.get("board")
-        if isinstance(board, BoardScreen):
+        if self.board is not None:
             day = to_local(view.start, view.tz).date()
-            board.show_day(view.site, day, cursor=(view.space, minutes_of_day(view.start,
-                                                                              view.tz)))
+            self.board.show_day(view.site, day, cursor=(view.space,
+                                                        minutes_of_day(view.start, view.tz)))
+
+    # ------------------------------------------------------------------ requests
+    @on(messages.CheckIn)
+    @on(messages.NoShow)
+    def _mark(self, message: messages.BookingRequest) -> None:
+        if message.booking is None:
+            self.notify("There is no booking here.", severity="warning")
+            return
+        self.change_booking("checkin" if isinstance(message, messages.CheckIn) else "noshow",
+                            message.booking.id)
+
+    def on_cancel_booking(self, message: messages.CancelBooking) -> None:
+        if message.booking is None:
+            self.notify("There is no booking here.", severity="warning")
+        else:
+            self.confirm_cancel(message.booking)
+
+    def on_change_booking(self, message: messages.ChangeBooking) -> None:
+        self.open_change(message.booking)
+
+    def on_show_history(self, message: messages.ShowHistory) -> None:
+        self.show_history(message.booking)
+
+    def on_undo_mark(self, message: messages.UndoMark) -> None:
+        self.undo_mark(message.booking)
+
+    def on_show_on_board(self, message: messages.ShowOnBoard) -> None:
+        if message.booking is not None:
+            self.show_on_board(message.booking)
 
     # ------------------------------------------------------------------ errors
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -382,13 +456,15 @@ class CospaceApp(App[int]):
         yield SystemCommand("Walk-in", "Book the first free fitting space now",
                             self._walk_in)
         yield SystemCommand("Next day", "Show the next day on the board",
-                            lambda: self._board_action("shift_day", 1))
+                            lambda: self._on_board(lambda b: b.action_shift_day(1)))
         yield SystemCommand("Previous day", "Show the previous day on the board",
-                            lambda: self._board_action("shift_day", -1))
+                            lambda: self._on_board(lambda b: b.action_shift_day(-1)))
         yield SystemCommand("Go to day", "Show a chosen day on the board",
-                            lambda: self._board_action("go_to_day"))
+                            lambda: self._on_board(BoardScreen.action_go_to_day))
         yield SystemCommand("Switch site", "Show another site on the board",
-                            lambda: self._board_action("switch_site"))
+                            lambda: self._on_board(BoardScreen.action_switch_site))
+        yield SystemCommand("Legend", "What the board's colours and marks mean",
+                            lambda: self._on_board(BoardScreen.action_legend))
         yield SystemCommand("Usage reports", "Utilisation, peaks, unmet demand, no-shows, shares",
                             self.action_reports)
         yield SystemCommand("Admin", "Sites, opening hours, closures, spaces, organisations",
@@ -403,7 +479,7 @@ class CospaceApp(App[int]):
         from tui.screens.reports import ReportsScreen
 
         if not isinstance(self.screen, ReportsScreen):
-            self.push_screen(ReportsScreen(self.cospace))
+            self.push_screen(ReportsScreen(self.cospace, settings=self.settings))
 
     def action_admin(self) -> None:
         from tui.screens.admin import AdminScreen
@@ -417,18 +493,17 @@ class CospaceApp(App[int]):
         if not isinstance(self.screen, ImportPreviewScreen):
             self.push_screen(ImportPreviewScreen(self.cospace))
 
-    def _board_action(self, name: str, *args: int) -> None:
+    def _on_board(self, do: Callable[[BoardScreen], object]) -> None:
         self.switch_mode("board")
-        board = self.views.get("board")
-        if board is not None:
-            getattr(board, f"action_{name}")(*args)
+        if self.board is not None:
+            do(self.board)
 
     def _book_at_cursor(self) -> None:
-        self._board_action("book")
+        self._on_board(BoardScreen.action_book)
 
     def _walk_in(self) -> None:
         self.switch_mode("desk")
-        desk = self.views.get("desk")
+        desk = self._mode_screens.get("desk")
         if isinstance(desk, TodayScreen):
             desk.action_walk_in()
 

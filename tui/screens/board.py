@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from booking.change import Changes, change_booking, change_following, check_change
@@ -19,15 +16,14 @@ from booking.models import KINDS, BookingView
 from booking.series import SeriesResult
 from booking.timeutil import hm, human_time_span, minutes_of_day, to_local
 from tui.data import load_board, site_today
+from tui import messages
 from tui.entry import parse_day
+from tui.screens.base import LoadedScreen
 from tui.screens.booking_form import BookingForm, FormStart
 from tui.screens.dialogs import AskModal, PickModal
+from tui.colours import status_mark
 from tui.text import esc
 from tui.widgets.board_grid import BoardData, BoardGrid
-
-if TYPE_CHECKING:
-    from tui.app import CospaceApp
-
 
 @dataclass
 class Pending:
@@ -52,35 +48,43 @@ class Pending:
                        space=self.space if self.space != b.space else None)
 
 
-class BoardScreen(Screen[None]):
+class BoardScreen(LoadedScreen[BoardData]):
     """Spaces down the side, the day across; bookings coloured by organisation."""
 
+    RELOAD_ON_RESUME = False  # the poll and the minute timer keep it current
     BINDINGS = [
-        Binding("b", "book", "Book", show=False),
-        Binding("p", "shift_day(-1)", "Prev day", key_display="p"),
-        Binding("n", "shift_day(1)", "Next day"),
-        Binding("t", "today", "Today"),
-        Binding("g", "go_to_day", "Go to day"),
-        Binding("s", "switch_site", "Site"),
-        Binding("i", "booking('checkin')", "Check in the booking here", show=False),
-        Binding("x", "booking('noshow')", "No-show for the booking here", show=False),
-        Binding("c", "booking('cancel')", "Cancel the booking here", show=False),
-        Binding("h", "history", "History of the booking here", show=False),
-        Binding("e", "change", "Change"),
-        Binding("u", "undo", "Undo mark"),
+        Binding("b", "book", "Book", show=False, id="board.book"),
+        Binding("p", "shift_day(-1)", "Prev day", key_display="p", id="board.prev_day"),
+        Binding("n", "shift_day(1)", "Next day", id="board.next_day"),
+        Binding("t", "today", "Today", id="board.today"),
+        Binding("g", "go_to_day", "Go to day", id="board.go_to_day"),
+        Binding("s", "switch_site", "Site", id="board.site"),
+        Binding("l", "legend", "Legend", id="board.legend"),
+        Binding("i", "check_in", "Check in the booking here", show=False,
+                id="board.check_in"),
+        Binding("x", "no_show", "No-show for the booking here", show=False,
+                id="board.no_show"),
+        Binding("c", "cancel", "Cancel the booking here", show=False, id="board.cancel"),
+        Binding("h", "history", "History of the booking here", show=False,
+                id="board.history"),
+        Binding("e", "change", "Change", id="board.change"),
+        Binding("u", "undo", "Undo mark", id="board.undo"),
         Binding("plus,equals_sign", "nudge('extend')", "Extend the booking here by 15 min",
-                key_display="+", show=False),
+                key_display="+", show=False, id="board.extend"),
         Binding("minus", "nudge('shorten')", "Shorten the booking here by 15 min",
-                key_display="-", show=False),
+                key_display="-", show=False, id="board.shorten"),
         Binding("shift+up", "nudge('up')", "Move the booking here to the space above",
-                key_display="Shift+↑", show=False),
+                key_display="Shift+↑", show=False, id="board.move_up"),
         Binding("shift+down", "nudge('down')", "Move the booking here to the space below",
-                key_display="Shift+↓", show=False),
+                key_display="Shift+↓", show=False, id="board.move_down"),
         Binding("shift+left,less_than_sign", "nudge('earlier')",
-                "Move the booking here 15 min earlier", key_display="Shift+← / <", show=False),
+                "Move the booking here 15 min earlier", key_display="Shift+← / <", show=False,
+                id="board.earlier"),
         Binding("shift+right,greater_than_sign", "nudge('later')",
-                "Move the booking here 15 min later", key_display="Shift+→ / >", show=False),
-        Binding("escape", "drop_change", "Drop the change not saved yet", show=False),
+                "Move the booking here 15 min later", key_display="Shift+→ / >", show=False,
+                id="board.later"),
+        Binding("escape", "drop_change", "Drop the change not saved yet", show=False,
+                id="board.drop_change"),
     ]
 
     def __init__(self) -> None:
@@ -92,10 +96,6 @@ class BoardScreen(Screen[None]):
         #: a move, extension or shortening made with the keys, checked but not saved yet
         self.pending: Pending | None = None
 
-    @property
-    def cospace_app(self) -> CospaceApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
         yield Static("cospace", id="board-title", classes="screen-title")
         yield BoardGrid(id="board")
@@ -103,33 +103,33 @@ class BoardScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.cospace_app.register_view("board", self)
+        super().on_mount()
         self.query_one(BoardGrid).focus()
         self.set_interval(60, self.reload)  # move the "now" mark as the day goes on
 
     # ------------------------------------------------------------------ loading
-    def reload(self) -> None:
-        if self.site_code and self.day:
-            self.load(self.site_code, self.day)
+    def ready(self) -> bool:
+        return bool(self.site_code and self.day)
+
+    def fetch(self) -> BoardData:
+        assert self.site_code is not None and self.day is not None
+        return load_board(self.cospace_app.cospace, self.site_code, self.day)
 
     def show_day(self, site_code: str, day: dt.date, cursor: tuple[str, int] | None = None
                  ) -> None:
+        if site_code != self.site_code:
+            self.cospace_app.remember("site", site_code)
         self.site_code, self.day = site_code, day
         self._pending_cursor = cursor
         self.pending = None  # a change not saved is dropped with the day it was on
-        self.load(site_code, day)
+        self.reload()
 
     def show_loaded(self, data: BoardData) -> None:
         """Show a day read elsewhere (the app's start-up)."""
         self.site_code, self.day = data.site.code, data.day
-        self.loaded(data)
+        self.show_data(data)
 
-    @work(thread=True, exclusive=True, group="board", exit_on_error=False)
-    def load(self, site_code: str, day: dt.date) -> None:
-        data = load_board(self.cospace_app.cospace, site_code, day)
-        self.app.call_from_thread(self.loaded, data)
-
-    def loaded(self, data: BoardData) -> None:
+    def show_data(self, data: BoardData) -> None:
         if (data.site.code, data.day) != (self.site_code, self.day):
             return  # a newer day was asked for meanwhile
         self.data = data
@@ -153,7 +153,7 @@ class BoardScreen(Screen[None]):
         if when:
             text += f" ([b]{when}[/b])"
         if data.closed_reason:
-            text += f" · [red]closed: {esc(data.closed_reason)}[/red]"
+            text += f" · [$error]closed: {esc(data.closed_reason)}[/]"
         else:
             text += f" · {hm(data.opens)}–{hm(data.closes)}"
         actor = self.cospace_app.actor
@@ -182,8 +182,11 @@ class BoardScreen(Screen[None]):
         if booking is None:
             return f"{about}\n{hm(minute)} free — Enter to book"
         span = human_time_span(booking.start, booking.end, booking.tz)
+        mark = status_mark(booking.status)
         line = (f"{span} [b]{esc(booking.org)}[/b] #{booking.id} "
-                f"{booking.status.replace('_', '-')}")
+                f"{(mark + ' ') if mark else ''}{booking.status.replace('_', '-')}")
+        if not booking.active:
+            line = f"{hm(minute)} free — Enter to book · was: {line}"
         if booking.series is not None:
             line += f" · ↻ series #{booking.series}"
         if booking.details_visible:
@@ -203,7 +206,7 @@ class BoardScreen(Screen[None]):
             self.notify(f"{self.data.site.name} is closed that day: "
                         f"{self.data.closed_reason}.", severity="warning")
             return
-        if event.booking is not None and self.data is not None:
+        if event.booking is not None and event.booking.active and self.data is not None:
             # book straight after the booking under the cursor
             b = event.booking
             minute = minutes_of_day(b.end, b.tz)
@@ -260,26 +263,38 @@ class BoardScreen(Screen[None]):
     def action_book(self) -> None:
         self.query_one(BoardGrid).action_choose()
 
-    def action_booking(self, action: str) -> None:
-        booking = self.query_one(BoardGrid).current_booking
-        if booking is None:
-            self.notify("There is no booking at the cursor.", severity="warning")
-        elif action == "cancel":
-            self.cospace_app.confirm_cancel(booking)
-        else:
-            self.cospace_app.change_booking(action, booking.id)
+    @property
+    def at_cursor(self) -> BookingView | None:
+        return self.query_one(BoardGrid).current_booking
+
+    def action_check_in(self) -> None:
+        self.post_message(messages.CheckIn(self.at_cursor))
+
+    def action_no_show(self) -> None:
+        self.post_message(messages.NoShow(self.at_cursor))
+
+    def action_cancel(self) -> None:
+        self.post_message(messages.CancelBooking(self.at_cursor))
 
     def action_history(self) -> None:
-        self.cospace_app.show_history(self.query_one(BoardGrid).current_booking)
+        self.post_message(messages.ShowHistory(self.at_cursor))
+
+    def action_legend(self) -> None:
+        """What the colours and marks mean: the organisations on this day and each mark."""
+        from tui.screens.help import LegendScreen
+
+        orgs = sorted({b.org for b in self.data.bookings if b.org} if self.data else set())
+        counts = self.data.counts() if self.data else {}
+        self.app.push_screen(LegendScreen(orgs, counts))
 
     # ------------------------------------------------------------------ changing
     def action_change(self) -> None:
         """Open the booking form on the booking at the cursor; saving changes it."""
-        self.cospace_app.open_change(self.pending.booking if self.pending else
-                                     self.query_one(BoardGrid).current_booking)
+        self.post_message(messages.ChangeBooking(self.pending.booking if self.pending else
+                                                 self.at_cursor))
 
     def action_undo(self) -> None:
-        self.cospace_app.undo_mark(self.query_one(BoardGrid).current_booking)
+        self.post_message(messages.UndoMark(self.at_cursor))
 
     def action_nudge(self, how: str) -> None:
         """Extend, shorten or move the booking at the cursor by one step; the result is
@@ -291,6 +306,10 @@ class BoardScreen(Screen[None]):
             b = self.query_one(BoardGrid).current_booking
             if b is None:
                 self.notify("There is no booking at the cursor to change.", severity="warning")
+                return
+            if not b.active:
+                self.notify(f"#{b.id} is {b.status.replace('_', '-')}: only a confirmed "
+                            "booking can be moved (u undoes a mark).", severity="warning")
                 return
             p = Pending(b, b.space, minutes_of_day(b.start, b.tz),
                         minutes_of_day(b.end, b.tz) or 1440)
@@ -353,14 +372,18 @@ class BoardScreen(Screen[None]):
                     f" → {p.space} {hm(p.start)}–{hm(p.end)}", style="bold")
         if p.ok:
             line.append("  Enter saves · Esc drops", style="not bold")
-            verdict = Text(f"✓ {p.verdict}", style="green")
+            verdict = Text(f"✓ {p.verdict}", style=self._accent("success"))
         elif p.verdict in ("checking…", "as it was"):
             line.append("  Esc drops", style="not bold")
             verdict = Text(p.verdict)
         else:
             line.append("  Esc drops", style="not bold")
-            verdict = Text(f"✗ Not possible: {p.verdict}", style="bold red")
+            verdict = Text(f"✗ Not possible: {p.verdict}", style=f"bold {self._accent('error')}")
         self.query_one("#board-detail", Static).update(Text("\n").join([line, verdict]))
+
+    def _accent(self, name: str) -> str:
+        """A theme colour by name (``success``, ``error``, ...), for Rich text."""
+        return str(getattr(self.app.current_theme, name, None) or "")
 
     def action_drop_change(self) -> None:
         if self.pending is None:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
+from booking.limits import visible
+
 ABOUT = {
     "board-screen": "The board: spaces down the side, the day across in 15-minute columns. "
                     "Arrow keys move the cursor; Enter books there. Coloured blocks are "
                     "bookings, labelled with the organisation (✓ checked in, ↻ a date of a "
-                    "repeating series); the red mark is now. To change the booking at the "
+                    "repeating series); no-shows (✗), releases (○) and cancellations (⊘) stay "
+                    "in view, muted; l shows the legend. The red mark is now. To change the booking at the "
                     "cursor: e opens its form; + and - extend or shorten it by 15 minutes, "
                     "Shift+arrows move it to the space above or below or 15 minutes earlier "
                     "or later, checked at once; Enter saves, Esc drops. u undoes the last "
@@ -46,7 +50,7 @@ def key_name(binding: Binding) -> str:
 class HelpScreen(ModalScreen[None]):
     """Lists the keys of ``screen`` (its own, its focused widget's, and the app's)."""
 
-    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close")]
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close", id="help.close")]
 
     def __init__(self, screen: Screen) -> None:
         super().__init__(classes="dialog-screen")
@@ -76,6 +80,57 @@ class HelpScreen(ModalScreen[None]):
                 for key, what in self.lines:
                     yield Static(f"[b]{key:>12}[/b]  {what}", classes="help-line")
             yield Static("Esc closes this help", classes="help-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def legend_lines(orgs: list[str], counts: dict[str, int], theme: str) -> list[Text]:
+    """One line per organisation (its colour, with its code in the computed text colour)
+    and one per mark, each saying what it means and how many there are today."""
+    from tui.colours import SERIES_MARK, STATE_MARKS, org_style
+
+    lines: list[Text] = []
+    for org in orgs:
+        line = Text("  ")
+        line.append(f" {visible(org):<6} ", style=org_style(org, bold=True, theme=theme))
+        line.append(f"  {visible(org)}'s bookings")
+        lines.append(line)
+    if not orgs:
+        lines.append(Text("  No bookings on this day."))
+    lines.append(Text(""))
+    meaning = {"checked_in": "checked in", "no_show": "no-show (muted, mark first)",
+               "released": "released: not checked in, the slot is free again (muted)",
+               "cancelled": "cancelled (muted, struck through)"}
+    for status, mark in STATE_MARKS.items():
+        n = counts.get(status, 0)
+        lines.append(Text(f"  {mark}  {meaning[status]}" + (f"  · {n} today" if n else "")))
+    lines.append(Text(f"  {SERIES_MARK}  a date of a repeating series"))
+    lines.append(Text("  │  now (the red line); ┊ each hour; ▒ the cursor on a free slot"))
+    return lines
+
+
+class LegendScreen(ModalScreen[None]):
+    """What the board's colours and marks mean (``l`` on the board)."""
+
+    BINDINGS = [Binding("escape,l,q", "close", "Close", id="legend.close")]
+
+    def __init__(self, orgs: list[str], counts: dict[str, int]) -> None:
+        super().__init__(classes="dialog-screen")
+        self.orgs = orgs
+        self.counts = counts
+
+    def compose(self) -> ComposeResult:
+        from tui.colours import theme_kind
+
+        theme = self.app.current_theme
+        kind = theme_kind(theme.name, theme.dark)
+        with Vertical(classes="dialog", id="legend"):
+            yield Label("Legend: colours and marks", classes="dialog-question")
+            with VerticalScroll(id="legend-lines"):
+                for line in legend_lines(self.orgs, self.counts, kind):
+                    yield Static(line, classes="legend-line")
+            yield Static("Esc closes the legend", classes="help-hint")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -21,7 +21,7 @@ from textual.widget import Widget
 from booking.limits import visible
 from booking.models import KIND_LABELS, KINDS, BookingView, SiteInfo, SpaceInfo
 from booking.timeutil import hm, minutes_of_day
-from tui.colours import org_style
+from tui.colours import INACTIVE, SERIES_MARK, org_style, status_mark, theme_kind
 
 SLOT = 15
 KIND_TITLES = {k: KIND_LABELS[k].capitalize() + "s" for k in KINDS}
@@ -45,12 +45,17 @@ class BoardData:
         # one time-zone conversion per booking, not per cell
         self.by_space = {}
         self._spans: dict[str, list[tuple[int, int, BookingView]]] = {}
+        #: bookings that no longer hold their slot (no-show, released, cancelled): drawn
+        #: muted with their mark where nothing active covers the slot, never in the way
+        self._gone: dict[str, list[tuple[int, int, BookingView]]] = {}
         for b in self.bookings:
+            s = minutes_of_day(b.start, b.tz)
+            e = minutes_of_day(b.end, b.tz) or 1440
             if b.active:
                 self.by_space.setdefault(b.space, []).append(b)
-                s = minutes_of_day(b.start, b.tz)
-                e = minutes_of_day(b.end, b.tz) or 1440
                 self._spans.setdefault(b.space, []).append((s, e, b))
+            elif b.status in INACTIVE:
+                self._gone.setdefault(b.space, []).append((s, e, b))
 
     @property
     def slots(self) -> int:
@@ -67,15 +72,24 @@ class BoardData:
         return [s for s, _, _ in self._spans.get(space, ())]
 
     def cells(self, space: str) -> list[BookingView | None]:
-        """The booking in each 15-minute column of ``space`` (None where free)."""
+        """The booking in each 15-minute column of ``space`` (None where free): an active
+        booking wins; a no-show, release or cancellation shows where the slot is free."""
         row: list[BookingView | None] = [None] * self.slots
-        for s, e, b in self._spans.get(space, ()):
-            first = max(0, (s - self.opens) // SLOT)
-            last = min(self.slots, -(-(e - self.opens) // SLOT))
-            for i in range(first, last):
-                if row[i] is None:
-                    row[i] = b
+        for spans in (self._spans, self._gone):
+            for s, e, b in spans.get(space, ()):
+                first = max(0, (s - self.opens) // SLOT)
+                last = min(self.slots, -(-(e - self.opens) // SLOT))
+                for i in range(first, last):
+                    if row[i] is None:
+                        row[i] = b
         return row
+
+    def counts(self) -> dict[str, int]:
+        """How many bookings of the day are in each status (for the legend and title)."""
+        out: dict[str, int] = {}
+        for b in self.bookings:
+            out[b.status] = out.get(b.status, 0) + 1
+        return out
 
 
 class BoardGrid(Widget, can_focus=True):
@@ -317,7 +331,7 @@ class BoardGrid(Widget, can_focus=True):
         segs = []
         if data.closed_reason:
             head = "closed"[:label_w].ljust(label_w)
-            segs.append(Segment(head, base + Style(bold=True, color="red")))
+            segs.append(Segment(head, base + self._accent("error", bold=True)))
         else:
             above = self._top
             below = max(0, len(self._rows) - self._top - self._visible_rows())
@@ -328,7 +342,8 @@ class BoardGrid(Widget, can_focus=True):
         for col, ch in enumerate(chars):
             style = base + Style(bold=True)
             if now_col is not None and col == now_col:
-                style = base + Style(color="white", bgcolor="red", bold=True)
+                accent = getattr(self.app.current_theme, "error", None) or "red"
+                style = base + Style(color="#ffffff", bgcolor=accent, bold=True)
                 ch = "▼" if ch == " " else ch
             if cursor_col <= col < cursor_col + slot_w:
                 style = style + Style(underline=True)
@@ -344,60 +359,93 @@ class BoardGrid(Widget, can_focus=True):
         return (data.now_minutes - data.opens) * slot_w // SLOT
 
     def _space_line(self, space: SpaceInfo, index: int, base: Style, width: int) -> Strip:
+        """One space's row: its label, then runs of free columns and of bookings."""
         data = self.data
         assert data is not None
         label_w, slot_w = self._layout()
         on_row = self._space_rows.index(index) == self.cursor_row if self._space_rows else False
-        label = visible(space.code if label_w < 10 or space.name == space.code else (
-            f"{space.code} {space.name}"))
-        label = (" " + label)[: label_w - 1].ljust(label_w)
-        segs = [Segment(label, base + Style(bold=on_row, reverse=on_row))]
+        segs = [self._label(space, label_w, base, on_row)]
         cells = self._cells[space.code]
-        now_col = self._now_column(slot_w)
-        closed = data.closed_reason is not None
-        free_style = base
-        grid_style = base + Style(dim=True)
-        i = 0
-        col = 0
+        i = col = 0
         while i < data.slots:
             booking = cells[i]
             j = i
             while j + 1 < data.slots and cells[j + 1] is booking:
                 j += 1
-            run_w = (j - i + 1) * slot_w
             if booking is None:
-                for k in range(i, j + 1):
-                    minute = data.opens + k * SLOT
-                    for c in range(slot_w):
-                        abs_col = col + (k - i) * slot_w + c
-                        ch = " "
-                        style = free_style
-                        if closed:
-                            ch, style = "░", grid_style
-                        elif c == 0 and minute % 60 == 0:
-                            ch, style = "┊", grid_style
-                        if now_col is not None and abs_col == now_col:
-                            ch, style = "│", base + Style(color="red", bold=True)
-                        if on_row and k == self.cursor_slot:
-                            style = style + Style(reverse=True)
-                            if ch == " ":
-                                ch = "▒"
-                        segs.append(Segment(ch, style))
+                segs.extend(self._free_run(i, j, col, slot_w, base, on_row))
             else:
                 starts_here = i == 0 or cells[i - 1] is not booking
-                text = visible(booking.org or "") if starts_here or i == 0 else ""
-                if booking.status == "checked_in" and len(text) + 1 < run_w:
-                    text += "✓"
-                if booking.series is not None and starts_here and len(text) + 1 < run_w:
-                    text += "↻"
-                text = (" " + text if starts_here and run_w > len(text) + 1 else text)
-                text = text[:run_w].ljust(run_w)
-                style = org_style(booking.org, bold=True)
-                for k in range(run_w):
-                    s = style
-                    if on_row and i + k // slot_w == self.cursor_slot:
-                        s = style + Style(reverse=True)
-                    segs.append(Segment(text[k], s))
-            col += run_w
+                segs.extend(self._booking_run(booking, i, j, slot_w, starts_here, on_row))
+            col += (j - i + 1) * slot_w
             i = j + 1
         return Strip(Segment.simplify(segs)).crop(0, width).extend_cell_length(width, base)
+
+    def _label(self, space: SpaceInfo, label_w: int, base: Style, on_row: bool) -> Segment:
+        label = visible(space.code if label_w < 10 or space.name == space.code else (
+            f"{space.code} {space.name}"))
+        label = (" " + label)[: label_w - 1].ljust(label_w)
+        return Segment(label, base + Style(bold=on_row, reverse=on_row))
+
+    def _free_run(self, first: int, last: int, col: int, slot_w: int, base: Style,
+                  on_row: bool) -> list[Segment]:
+        """Free columns ``first..last``: hour ticks, the now mark, the cursor, or closed."""
+        data = self.data
+        assert data is not None
+        now_col = self._now_column(slot_w)
+        grid_style = base + Style(dim=True)
+        segs = []
+        for k in range(first, last + 1):
+            minute = data.opens + k * SLOT
+            for c in range(slot_w):
+                abs_col = col + (k - first) * slot_w + c
+                ch, style = " ", base
+                if data.closed_reason is not None:
+                    ch, style = "░", grid_style
+                elif c == 0 and minute % 60 == 0:
+                    ch, style = "┊", grid_style
+                if now_col is not None and abs_col == now_col:
+                    ch, style = "│", base + self._accent("error", bold=True)
+                if on_row and k == self.cursor_slot:
+                    style = style + Style(reverse=True)
+                    if ch == " ":
+                        ch = "▒"
+                segs.append(Segment(ch, style))
+        return segs
+
+    @staticmethod
+    def block_text(booking: BookingView, run_w: int, starts_here: bool) -> str:
+        """The text of a booking's block: its organisation, then its marks (status, series)
+        while they fit; a block that no longer holds its slot puts its mark first."""
+        org = visible(booking.org or "")
+        mark = status_mark(booking.status)
+        series = SERIES_MARK if booking.series is not None and starts_here else ""
+        text = (mark + org if booking.status in INACTIVE else org + mark) if starts_here \
+            else (mark if booking.status in INACTIVE else org)
+        if series and len(text) + 1 < run_w:
+            text += series
+        text = " " + text if starts_here and run_w > len(text) + 1 else text
+        return text[:run_w].ljust(run_w)
+
+    def _booking_run(self, booking: BookingView, first: int, last: int, slot_w: int,
+                     starts_here: bool, on_row: bool) -> list[Segment]:
+        run_w = (last - first + 1) * slot_w
+        text = self.block_text(booking, run_w, starts_here)
+        style = org_style(booking.org, bold=True, theme=self._theme_kind(),
+                          status=booking.status)
+        segs = []
+        for k in range(run_w):
+            s = style
+            if on_row and first + k // slot_w == self.cursor_slot:
+                s = style + Style(reverse=True)
+            segs.append(Segment(text[k], s))
+        return segs
+
+    def _theme_kind(self) -> str:
+        theme = self.app.current_theme
+        return theme_kind(theme.name, theme.dark)
+
+    def _accent(self, name: str, *, bold: bool = False) -> Style:
+        """A theme colour (``error``, ``warning``, ...) as a Rich style."""
+        colour = getattr(self.app.current_theme, name, None) or "red"
+        return Style(color=colour, bold=bold)
