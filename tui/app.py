@@ -17,7 +17,6 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.theme import Theme
-from textual.worker import Worker, WorkerState
 
 from booking.errors import CospaceError
 from booking.limits import visible
@@ -27,7 +26,7 @@ from booking.service import Clock, Cospace
 from booking.timeutil import minutes_of_day, to_local
 from tui import messages
 from tui.data import load_board, site_today
-from tui.screens.base import StoreChanged
+from tui.screens.base import ShowsWorkerErrors, StoreChanged
 from tui.screens.board import BoardScreen
 from tui.screens.find import FindScreen
 from tui.screens.help import HelpScreen
@@ -45,8 +44,10 @@ class Reloadable(Protocol):
     def reload(self) -> None: ...
 
 
-class CospaceApp(App[int]):
-    """The app over one :class:`Cospace` (a store, the acting staff member, a clock)."""
+class CospaceApp(ShowsWorkerErrors, App[int]):
+    """The app over one :class:`Cospace` (a store, the acting staff member, a clock).
+    A failed worker is shown by :class:`~tui.screens.base.ShowsWorkerErrors`, the one
+    error path."""
 
     TITLE = "cospace"
     CSS_PATH = "app.tcss"
@@ -78,15 +79,13 @@ class CospaceApp(App[int]):
 
     def __init__(self, cospace: Cospace, *, poll: bool = True,
                  settings: Settings | None = None) -> None:
-        #: the screen of each mode, made when the mode is first shown
-        self._mode_screens: dict[str, Screen] = {}
-        self.MODES = {  # instance factories, so the app knows its screens by type
-            "board": self._factory("board", BoardScreen),
-            "find": self._factory("find", FindScreen),
-            "desk": self._factory("desk", TodayScreen),
-            "mine": self._factory("mine", MyBookingsScreen),
-        }
         super().__init__()
+        #: the screen of each mode, made when the mode is first shown; the modes are made
+        #: by factories that keep them here, so the app knows its screens by type
+        self._mode_screens: dict[str, Screen] = {}
+        for name, kind in (("board", BoardScreen), ("find", FindScreen),
+                           ("desk", TodayScreen), ("mine", MyBookingsScreen)):
+            self.add_mode(name, self._factory(name, kind))
         self.cospace = cospace
         self.settings = settings if settings is not None else Settings.load()
         self.actor: Actor | None = None
@@ -417,17 +416,6 @@ class CospaceApp(App[int]):
     def on_show_on_board(self, message: messages.ShowOnBoard) -> None:
         if message.booking is not None:
             self.show_on_board(message.booking)
-
-    # ------------------------------------------------------------------ errors
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state != WorkerState.ERROR:
-            return
-        error = event.worker.error
-        if isinstance(error, CospaceError):
-            self.notify(error.message, severity="error", timeout=8)
-        else:
-            self.notify(f"Something went wrong: {error.__class__.__name__}: {error}",
-                        severity="error", timeout=8)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide the key for the screen the user is already on."""

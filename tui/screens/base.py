@@ -5,7 +5,8 @@ A screen subclasses :class:`LoadedScreen`, says what to read in :meth:`~LoadedSc
 draw it in :meth:`~LoadedScreen.show_data` (on the UI thread). The base class subscribes to the
 app's :attr:`~tui.app.CospaceApp.store_changed` signal when mounted, so the screen reloads
 whenever any terminal changes the store, and reloads when it comes back into view. A failed
-read is not caught here: it reaches the app's one worker-error handler, which shows it.
+read is not caught here: it reaches the one worker-error handler (:class:`ShowsWorkerErrors`),
+which shows it.
 
 Adopting it in a screen written the old way (``register_view`` + ``reload`` + a ``load``
 worker)::
@@ -28,6 +29,9 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from textual import work
 from textual.message import Message
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from booking.errors import CospaceError
 
 if TYPE_CHECKING:
     from tui.app import CospaceApp
@@ -35,12 +39,32 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+def error_text(error: BaseException | None) -> str:
+    """What a person is told when a worker failed: the domain's own words for a refusal,
+    else that something went wrong (never a traceback)."""
+    if isinstance(error, CospaceError):
+        return error.message
+    return f"Something went wrong: {error.__class__.__name__}: {error}"
+
+
+class ShowsWorkerErrors:
+    """The one place a failed thread worker becomes an error notice, mixed into the app and
+    into every screen that runs workers (Textual does not bubble ``Worker.StateChanged``:
+    it reaches only the node that started the worker). Workers raise (a refusal is a
+    :class:`CospaceError`); they do not catch and notify themselves."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.notify(error_text(event.worker.error),  # type: ignore[attr-defined]
+                        severity="error", timeout=8)
+
+
 class StoreChanged(Message):
     """The store changed (here or at another terminal): screens showing its data reload.
     Published through :attr:`tui.app.CospaceApp.store_changed`, not bubbled."""
 
 
-class LoadedScreen(Screen[None], Generic[T]):
+class LoadedScreen(ShowsWorkerErrors, Screen[None], Generic[T]):
     """A screen whose data is read in a worker and shown, and read again on every change."""
 
     #: reload each time the screen comes back into view (switching back to it)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -15,15 +16,16 @@ from booking.errors import Conflict, CospaceError
 from booking.models import KINDS, BookingView
 from booking.series import SeriesResult
 from booking.timeutil import hm, human_time_span, minutes_of_day, to_local
-from tui.data import load_board, site_today
 from tui import messages
+from tui.colours import status_mark
+from tui.data import load_board, site_today
 from tui.entry import parse_day
 from tui.screens.base import LoadedScreen
 from tui.screens.booking_form import BookingForm, FormStart
 from tui.screens.dialogs import AskModal, PickModal
-from tui.colours import status_mark
 from tui.text import esc
 from tui.widgets.board_grid import BoardData, BoardGrid
+
 
 @dataclass
 class Pending:

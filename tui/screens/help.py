@@ -15,12 +15,12 @@ ABOUT = {
     "board-screen": "The board: spaces down the side, the day across in 15-minute columns. "
                     "Arrow keys move the cursor; Enter books there. Coloured blocks are "
                     "bookings, labelled with the organisation (✓ checked in, ↻ a date of a "
-                    "repeating series); no-shows (✗), releases (○) and cancellations (⊘) stay "
-                    "in view, muted; l shows the legend. The red mark is now. To change the booking at the "
-                    "cursor: e opens its form; + and - extend or shorten it by 15 minutes, "
-                    "Shift+arrows move it to the space above or below or 15 minutes earlier "
-                    "or later, checked at once; Enter saves, Esc drops. u undoes the last "
-                    "check-in, no-show or cancellation.",
+                    "repeating series); no-shows (✗), releases (○) and cancellations (⊘) "
+                    "stay in view, muted; l shows the legend. The red mark is now. To "
+                    "change the booking at the cursor: e opens its form; + and - extend or "
+                    "shorten it by 15 minutes, Shift+arrows move it to the space above or "
+                    "below or 15 minutes earlier or later, checked at once; Enter saves, Esc "
+                    "drops. u undoes the last check-in, no-show or cancellation.",
     "find-screen": "Find a space: fill in the form, Enter searches; then b books the "
                    "highlighted space, Enter opens the form to add details.",
     "desk-screen": "Desk today: every booking today in time order, with its status. "
