@@ -100,6 +100,7 @@ def heatmap_text(report: Report) -> Text:
             ink = text_on(shade)
             text.append(f"{min(999, round(u * 100)):>3} ", style=f"{ink} on {shade}")
         text.append("\n")
+    text.rstrip()
     return text
 
 
@@ -117,6 +118,7 @@ def bars_text(items: list[tuple[str, float]], unit: str, width: int = 30) -> Tex
         text.append(visible(f"{label:<{label_w}} "))
         text.append(bar, style="#4292c6")
         text.append(f" {value:,.1f} {unit}\n")
+    text.rstrip()
     return text
 
 
@@ -188,8 +190,6 @@ class ReportsScreen(ShowsWorkerErrors, Screen[None]):
     ReportsScreen #charts > .panel { width: 1fr; }
     ReportsScreen.narrow #charts { layout: vertical; }
     ReportsScreen #shortfall { height: auto; max-height: 16; width: 100%; }
-    ReportsScreen #heatmap { width: auto; }
-    ReportsScreen #heat-scroll { height: auto; overflow-x: auto; overflow-y: hidden; }
     """
     BINDINGS = [
         Binding("f5", "run", "Run report", id="reports.run"),
@@ -258,8 +258,7 @@ class ReportsScreen(ShowsWorkerErrors, Screen[None]):
                 yield Button("Export (F2)", id="export-button")
         with VerticalScroll(id="body"):
             with Vertical(classes="panel", id="heat-panel"):
-                with VerticalScroll(id="heat-scroll"):
-                    yield Static("", id="heatmap")
+                yield Static("", id="heatmap")
             with Horizontal(id="charts"):
                 with Vertical(classes="panel", id="share-panel"):
                     yield Static("", id="share")
@@ -276,7 +275,8 @@ class ReportsScreen(ShowsWorkerErrors, Screen[None]):
         table = self.query_one("#shortfall", DataTable)
         table.add_columns("Rank", "Site", "Kind", "Spaces", "Utilisation", "Peak",
                           "Saturated h", "Unmet", "Unmet h", "Shortfall h")
-        table.focus()  # not a field: q and the screen's keys work at once
+        # not a field: q and the screen's keys work at once, ↑ ↓ scroll the panels
+        self.query_one("#body").focus()
         self.action_run()
 
     def on_resize(self) -> None:
