@@ -133,7 +133,8 @@ async def test_the_legend_is_one_key_away(app: Cospace, clock) -> None:  # type:
         assert "NCS" in text and "PROB" in text
         for status, mark in STATE_MARKS.items():
             assert mark in text, status
-        assert "no-show" in text and "1 today" in text
+        assert "no-show" in text and "1 on this day" in text
+        assert "National Careers Service" in text  # the organisation's name by its colour
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(tui.screen, LegendScreen))
 

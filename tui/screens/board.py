@@ -56,10 +56,10 @@ class BoardScreen(LoadedScreen[BoardData]):
     RELOAD_ON_RESUME = False  # the poll and the minute timer keep it current
     BINDINGS = [
         Binding("b", "book", "Book", show=False, id="board.book"),
-        Binding("p", "shift_day(-1)", "Prev day", key_display="p", id="board.prev_day"),
+        Binding("p", "shift_day(-1)", "Prev", key_display="p", id="board.prev_day"),
         Binding("n", "shift_day(1)", "Next day", id="board.next_day"),
         Binding("t", "today", "Today", id="board.today"),
-        Binding("g", "go_to_day", "Go to day", id="board.go_to_day"),
+        Binding("g", "go_to_day", "Day…", id="board.go_to_day"),
         Binding("s", "switch_site", "Site", id="board.site"),
         Binding("l", "legend", "Legend", id="board.legend"),
         Binding("i", "check_in", "Check in the booking here", show=False,
@@ -287,7 +287,8 @@ class BoardScreen(LoadedScreen[BoardData]):
 
         orgs = sorted({b.org for b in self.data.bookings if b.org} if self.data else set())
         counts = self.data.counts() if self.data else {}
-        self.app.push_screen(LegendScreen(orgs, counts))
+        names = {o.code: o.name for o in self.cospace_app.orgs}
+        self.app.push_screen(LegendScreen(orgs, counts, names))
 
     # ------------------------------------------------------------------ changing
     def action_change(self) -> None:

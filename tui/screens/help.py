@@ -85,28 +85,34 @@ class HelpScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-def legend_lines(orgs: list[str], counts: dict[str, int], theme: str) -> list[Text]:
+def legend_lines(orgs: list[str], counts: dict[str, int], theme: str,
+                 names: dict[str, str] | None = None) -> list[Text]:
     """One line per organisation (its colour, with its code in the computed text colour)
-    and one per mark, each saying what it means and how many there are today."""
-    from tui.colours import SERIES_MARK, STATE_MARKS, org_style
+    and one per mark, each saying what it means and how many there are on the day shown."""
+    from tui.colours import INACTIVE, SERIES_MARK, STATE_MARKS, org_style
 
     lines: list[Text] = []
     for org in orgs:
         line = Text("  ")
         line.append(f" {visible(org):<6} ", style=org_style(org, bold=True, theme=theme))
-        line.append(f"  {visible(org)}'s bookings")
+        line.append(f"  {visible((names or {}).get(org, org))}")
         lines.append(line)
     if not orgs:
         lines.append(Text("  No bookings on this day."))
     lines.append(Text(""))
-    meaning = {"checked_in": "checked in", "no_show": "no-show (muted, mark first)",
-               "released": "released: not checked in, the slot is free again (muted)",
-               "cancelled": "cancelled (muted, struck through)"}
+    meaning = {"checked_in": "checked in", "no_show": "no-show, free again",
+               "released": "released: not checked in, free again",
+               "cancelled": "cancelled (struck through)"}
+    sample = orgs[0] if orgs else "ORG"
     for status, mark in STATE_MARKS.items():
         n = counts.get(status, 0)
-        lines.append(Text(f"  {mark}  {meaning[status]}" + (f"  · {n} today" if n else "")))
-    lines.append(Text(f"  {SERIES_MARK}  a date of a repeating series"))
-    lines.append(Text("  │  now (the red line); ┊ each hour; ▒ the cursor on a free slot"))
+        line = Text("  ")
+        text = f"{mark}{sample}" if status in INACTIVE else f"{sample}{mark}"
+        line.append(f" {visible(text):<7}", style=org_style(sample, theme=theme, status=status))
+        line.append(f" {meaning[status]}" + (f" · {n} on this day" if n else ""))
+        lines.append(line)
+    lines.append(Text(f"  {SERIES_MARK:<8} a date of a repeating series"))
+    lines.append(Text("  │ ┊ ▒    now (red); each hour; the cursor on a free slot"))
     return lines
 
 
@@ -115,10 +121,12 @@ class LegendScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,l,q", "close", "Close", id="legend.close")]
 
-    def __init__(self, orgs: list[str], counts: dict[str, int]) -> None:
+    def __init__(self, orgs: list[str], counts: dict[str, int],
+                 names: dict[str, str] | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.orgs = orgs
         self.counts = counts
+        self.names = names or {}
 
     def compose(self) -> ComposeResult:
         from tui.colours import theme_kind
@@ -128,7 +136,7 @@ class LegendScreen(ModalScreen[None]):
         with Vertical(classes="dialog", id="legend"):
             yield Label("Legend: colours and marks", classes="dialog-question")
             with VerticalScroll(id="legend-lines"):
-                for line in legend_lines(self.orgs, self.counts, kind):
+                for line in legend_lines(self.orgs, self.counts, kind, self.names):
                     yield Static(line, classes="legend-line")
             yield Static("Esc closes the legend", classes="help-hint")
 
