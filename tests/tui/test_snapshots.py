@@ -164,6 +164,9 @@ def test_form_with_a_repeat(app: Cospace, snap_compare, size: str,  # type: igno
         screen.query_one("#f-purpose", Input).value = "Work coach clinic"
         screen.query_one("#f-repeat", Select).value = "weekly"
         screen.query_one("#f-count", Input).value = "4"
+        screen.query_one("#f-count", Input).focus()  # one place for the focus and scroll
+        await settle(pilot)
+        await pilot.pause(0.3)  # the live check (debounced) has spoken
         await settle(pilot)
 
     assert snap_compare(tui, terminal_size=SIZES[size], run_before=form)

@@ -38,7 +38,7 @@ class WhatIfModal(ModalScreen[None]):
     WhatIfModal #ask Label { padding: 1 1 0 1; }
     WhatIfModal #result { height: auto; min-height: 3; }
     """
-    BINDINGS = [Binding("escape", "dismiss_modal", "Close")]
+    BINDINGS = [Binding("escape", "dismiss_modal", "Close", id="whatif.close")]
 
     class Done(Message):
         """The replay finished."""
