@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Protocol
+from typing import Protocol, cast
 
 from textual import work
 from textual.app import SystemCommand
@@ -197,8 +197,8 @@ class CospaceApp(ShowsWorkerErrors, BookingActions):
     def register_view(self, name: str, screen: Reloadable) -> None:
         """For screens not yet on :class:`~tui.screens.base.LoadedScreen`: reload ``screen``
         on every change of the store, like the base class does."""
-        self.store_changed.subscribe(screen, lambda _: screen.reload(),  # type: ignore[arg-type]
-                                     immediate=True)
+        node = cast(Screen, screen)  # a Screen that also has reload() (the old way)
+        self.store_changed.subscribe(node, lambda _: screen.reload(), immediate=True)
 
     def board_ready(self) -> None:
         self.first_data_shown = True

@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import App
 
 from booking.errors import CospaceError
-from booking.models import Actor, BookingView, OrgInfo, SiteInfo
+from booking.models import Actor, BookingView, OrgInfo, SiteInfo, SpaceInfo
 from booking.series import SeriesResult
 from booking.service import Cospace
 from booking.timeutil import minutes_of_day, to_local
@@ -101,7 +101,7 @@ class BookingActions(App[int]):
         self.call_from_thread(self.show_change_form, view, site, spaces)
 
     def show_change_form(self, view: BookingView, site: SiteInfo,
-                         spaces: list) -> None:  # type: ignore[type-arg]
+                         spaces: list[SpaceInfo]) -> None:
         from tui.screens.booking_form import BookingForm, form_start_of
 
         if self.actor is None:

@@ -48,6 +48,11 @@ STATE_MARKS = {
     "released": "○",
     "cancelled": "⊘",
 }
+#: The word of each status on every screen (and in CSV files people read).
+STATUS_WORDS = {
+    "confirmed": "booked", "checked_in": "checked in", "no_show": "no-show",
+    "cancelled": "cancelled", "released": "released",
+}
 SERIES_MARK = "↻"
 INACTIVE = frozenset({"no_show", "released", "cancelled"})
 
@@ -63,8 +68,8 @@ def _hex(rgb: tuple[float, float, float]) -> str:
 
 def mix(a: str, b: str, amount: float) -> str:
     """``a`` moved ``amount`` (0..1) of the way towards ``b``."""
-    ra, rb = _rgb(a), _rgb(b)
-    return _hex(tuple(x + (y - x) * amount for x, y in zip(ra, rb, strict=True)))  # type: ignore[arg-type]
+    (r1, g1, b1), (r2, g2, b2) = _rgb(a), _rgb(b)
+    return _hex((r1 + (r2 - r1) * amount, g1 + (g2 - g1) * amount, b1 + (b2 - b1) * amount))
 
 
 def luminance(hex_colour: str) -> float:

@@ -237,3 +237,33 @@ async def test_q_types_in_a_field_and_the_footer_always_shows_how_to_quit(app: C
         await settle(pilot)
         assert tui.screen.query_one("#mine-filter", Input).value == "q"
         assert tui.is_running
+
+
+# ---------------------------------------------------------------------- issue 16 item 7
+@sync
+async def test_a_screen_workers_refusal_reaches_the_one_error_path(app: Cospace) -> None:
+    tui = make_app(as_user(app, "desk"), poll=False)
+    async with tui.run_test(size=SIZE) as pilot:
+        await board_ready(pilot)
+        assert tui.board is not None and tui.board.day is not None
+        tui.board.show_day("NOPE", tui.board.day)  # the board's own worker fails
+        await until(pilot, lambda: any("NOPE" in n.message for n in tui._notifications))
+        notice = next(n for n in tui._notifications if "NOPE" in n.message)
+        assert notice.severity == "error" and "Traceback" not in notice.message
+
+
+@sync
+async def test_a_change_elsewhere_reloads_every_loaded_screen(app: Cospace) -> None:
+    ncs = as_user(app, "ncs")
+    tui = make_app(ncs, poll=False)
+    async with tui.run_test(size=SIZE) as pilot:
+        board = await board_ready(pilot)
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(tui.screen, MyBookingsScreen))
+        mine = tui.screen
+        assert isinstance(mine, MyBookingsScreen) and mine.all == []
+        as_user(app, "desk").book("IR1", "2026-11-23 09:00", "10:00", org="NCS")
+        tui.refresh_views()  # what the poll does when the store's change counter moves
+        await until(pilot, lambda: len(mine.all) == 1)
+        await until(pilot, lambda: board.data is not None and board.data.booking_at(
+            "IR1", 9 * 60) is not None)

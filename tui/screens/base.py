@@ -24,7 +24,7 @@ worker)::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 from textual import work
 from textual.message import Message
@@ -55,6 +55,7 @@ class ShowsWorkerErrors:
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
+            # a mixin: the App or Screen it is mixed into has notify()
             self.notify(error_text(event.worker.error),  # type: ignore[attr-defined]
                         severity="error", timeout=8)
 
@@ -72,7 +73,7 @@ class LoadedScreen(ShowsWorkerErrors, Screen[None], Generic[T]):
 
     @property
     def cospace_app(self) -> CospaceApp:
-        return self.app  # type: ignore[return-value]
+        return cast("CospaceApp", self.app)
 
     def on_mount(self) -> None:
         self.cospace_app.store_changed.subscribe(self, self._store_changed, immediate=True)

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Static
 
 from booking.errors import CospaceError
-from booking.models import BookingView
+from booking.models import BookingView, SpaceInfo
 from booking.series import SeriesResult
 from booking.timeutil import hm, human_time_span, minutes_of_day
 from tui import messages
@@ -144,7 +144,8 @@ class BoardScreen(KeyChanges):
         self.query_one("#board-detail", Static).update(
             self.describe(event.space, event.minute, event.booking))
 
-    def describe(self, space, minute: int, booking: BookingView | None) -> str:  # type: ignore[no-untyped-def]
+    def describe(self, space: SpaceInfo | None, minute: int,
+                 booking: BookingView | None) -> str:
         if space is None:
             return ""
         feats = esc(", ".join(sorted(space.features)) or "no extras")

@@ -11,9 +11,8 @@ from textual.widgets import DataTable, Footer, Input, Static
 from booking.models import BookingView
 from booking.timeutil import human_time_span, to_local
 from tui import messages
-from tui.colours import SERIES_MARK
+from tui.colours import SERIES_MARK, STATUS_WORDS
 from tui.screens.base import LoadedScreen
-from tui.screens.today import STATUS_WORDS
 from tui.text import cells, esc
 
 

@@ -17,7 +17,7 @@ from textual.widgets import Button, Input, Label, Static
 from booking.limits import visible
 from booking.models import KIND_LABELS
 from booking.reports import WEEKDAY_SHORT, Report
-from tui.colours import text_on
+from tui.colours import STATUS_WORDS, text_on
 from tui.text import plain
 from tui.widgets.compact import make_compact
 
@@ -26,8 +26,7 @@ ALL_KINDS = "all"
 #: the words the screens use for stored values, by column, for what people read (CSV)
 SCREEN_WORDS: dict[str, dict[str, str]] = {
     "kind": dict(KIND_LABELS),
-    "status": {"confirmed": "booked", "checked_in": "checked in", "no_show": "no-show",
-               "cancelled": "cancelled", "released": "released"},
+    "status": dict(STATUS_WORDS),
 }
 
 

@@ -90,7 +90,7 @@ class BoardGrid(Widget, can_focus=True):
         self._line_cache.clear()
         row, slot = self.cursor_row, self.cursor_slot
         if old_space is not None:
-            codes = [self._rows[i].code for i in self._space_rows]  # type: ignore[union-attr]
+            codes = self._codes()
             row = codes.index(old_space) if old_space in codes else 0
         if old_minute is not None:
             slot = (old_minute - data.opens) // SLOT
@@ -104,10 +104,14 @@ class BoardGrid(Widget, can_focus=True):
         """Put the cursor on ``space`` at ``minute`` (local minutes after midnight)."""
         if self.data is None:
             return
-        codes = [self._rows[i].code for i in self._space_rows]  # type: ignore[union-attr]
+        codes = self._codes()
         if space in codes:
             self.cursor_row = codes.index(space)
         self.cursor_slot = max(0, min((minute - self.data.opens) // SLOT, self.data.slots - 1))
+
+    def _codes(self) -> list[str]:
+        """The space codes in board order (one per cursor row)."""
+        return [r.code for r in self._rows if isinstance(r, SpaceInfo)]
 
     @property
     def current_space(self) -> SpaceInfo | None:
