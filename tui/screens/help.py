@@ -26,7 +26,9 @@ ABOUT = {
     "desk-screen": "Desk today: every booking today in time order, with its status. "
                    "e changes the booking (its form, prefilled); u undoes a mistaken "
                    "check-in, no-show or cancellation.",
-    "mine-screen": "Your organisation's bookings from now on. e changes the booking at the "
+    "mine-screen": "Your organisation's bookings from now on, whoever booked them (Booked "
+                   "by: you, or e.g. the front desk); ↻ marks a date of a series. / filters "
+                   "and the title says how many are shown. e changes the booking at the "
                    "cursor (its form, prefilled).",
 }
 EXTRA = {
