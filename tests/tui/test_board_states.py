@@ -240,6 +240,15 @@ async def test_q_types_in_a_field_and_the_footer_always_shows_how_to_quit(app: C
 
 
 # ---------------------------------------------------------------------- issue 16 item 7
+async def wait_for(pilot, check, tries: int = 200) -> None:  # type: ignore[no-untyped-def]
+    """Pause until ``check()``; unlike ``until`` it does not re-raise a failed or cancelled
+    worker (here a failure, or a reload replacing another, is what happens)."""
+    for _ in range(tries):
+        await pilot.pause(0.05)
+        if check():
+            return
+    assert check()
+
 @sync
 async def test_a_screen_workers_refusal_reaches_the_one_error_path(app: Cospace) -> None:
     tui = make_app(as_user(app, "desk"), poll=False)
@@ -247,7 +256,7 @@ async def test_a_screen_workers_refusal_reaches_the_one_error_path(app: Cospace)
         await board_ready(pilot)
         assert tui.board is not None and tui.board.day is not None
         tui.board.show_day("NOPE", tui.board.day)  # the board's own worker fails
-        await until(pilot, lambda: any("NOPE" in n.message for n in tui._notifications))
+        await wait_for(pilot, lambda: any("NOPE" in n.message for n in tui._notifications))
         notice = next(n for n in tui._notifications if "NOPE" in n.message)
         assert notice.severity == "error" and "Traceback" not in notice.message
 
@@ -264,6 +273,6 @@ async def test_a_change_elsewhere_reloads_every_loaded_screen(app: Cospace) -> N
         assert isinstance(mine, MyBookingsScreen) and mine.all == []
         as_user(app, "desk").book("IR1", "2026-11-23 09:00", "10:00", org="NCS")
         tui.refresh_views()  # what the poll does when the store's change counter moves
-        await until(pilot, lambda: len(mine.all) == 1)
-        await until(pilot, lambda: board.data is not None and board.data.booking_at(
+        await wait_for(pilot, lambda: len(mine.all) == 1)
+        await wait_for(pilot, lambda: board.data is not None and board.data.booking_at(
             "IR1", 9 * 60) is not None)
