@@ -7,11 +7,11 @@ import csv
 import datetime as dt
 
 from textual.app import App
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from tests import report_store
 from tests.conftest import as_user
-from tui.screens.reports import ReportsScreen
+from tui.screens.reports import ALL_KINDS, ExportModal, ReportsScreen
 
 
 class Host(App[None]):
@@ -38,7 +38,12 @@ async def _shows_and_exports(app, tmp_path):  # type: ignore[no-untyped-def]
         await pilot.pause()
         await host.workers.wait_for_complete()
         await pilot.pause()
-        assert screen.data is not None
+        screen.query_one("#kind", Select).value = ALL_KINDS
+        await pilot.press("f5")
+        await pilot.pause()
+        await host.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.data is not None and screen.shown_kind is None
         assert not screen.query_one("#body").loading
         table = screen.query_one("#shortfall", DataTable)
         assert table.row_count == 3
@@ -48,9 +53,18 @@ async def _shows_and_exports(app, tmp_path):  # type: ignore[no-untyped-def]
         share = str(screen.query_one("#share", Static).render())
         assert "JCP" in share and "12.0 h" in share
         await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(host.screen, ExportModal)  # it asks where, tmp_path filled in
+        assert host.screen.query_one(Input).value == str(tmp_path)
+        await pilot.press("enter")
+        await pilot.pause()
         files = sorted(p.name for p in tmp_path.glob("*.csv"))
         rows = list(csv.DictReader((tmp_path / "cospace-shortfall-20261019-20261030.csv").open()))
-        assert rows[0]["kind"] == "workshop" and rows[0]["shortfall_hours"] == "5.5"
+        # the words the screen uses, not the stored codes
+        assert rows[0]["kind"] == "workshop room" and rows[0]["shortfall_hours"] == "5.5"
+        notices = [n.message for n in host._notifications]
+        assert any(str(tmp_path) in n and "cospace-shortfall-20261019-20261030.csv" in n
+                   for n in notices)  # it names the files it wrote
     return files
 
 
@@ -96,6 +110,11 @@ async def _whatif(app):  # type: ignore[no-untyped-def]
         await host.workers.wait_for_complete()
         await pilot.pause()
         assert "What if" in str(host.screen.active_bindings.get("f6").binding.description)
+        screen.query_one("#kind", Select).value = ALL_KINDS  # every kind in the ranking
+        await pilot.press("f5")
+        await pilot.pause()
+        await host.workers.wait_for_complete()
+        await pilot.pause()
         table = screen.query_one("#shortfall", DataTable)
         table.focus()
         await pilot.press("down")  # row 2: interview rooms

@@ -7,43 +7,48 @@ change counter keeps every screen current while other terminals book.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Protocol, cast
 
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
+from textual.signal import Signal
+from textual.theme import Theme
 
 from booking.errors import CospaceError
 from booking.limits import visible
-from booking.models import Actor, BookingView, OrgInfo, SiteInfo
-from booking.series import SeriesResult
+from booking.models import Actor, OrgInfo, SiteInfo
 from booking.service import Clock, Cospace
-from booking.timeutil import minutes_of_day, to_local
+from tui.booking_actions import BookingActions
 from tui.data import load_board, site_today
+from tui.screens.base import ShowsWorkerErrors, StoreChanged
 from tui.screens.board import BoardScreen
 from tui.screens.find import FindScreen
 from tui.screens.help import HelpScreen
 from tui.screens.my_bookings import MyBookingsScreen
 from tui.screens.today import TodayScreen
+from tui.settings import Settings
 from tui.widgets.board_grid import BoardData, BoardGrid
 
 POLL_SECONDS = 1.0
 
 
-class CospaceApp(App[int]):
-    """The app over one :class:`Cospace` (a store, the acting staff member, a clock)."""
+class Reloadable(Protocol):
+    """A screen written before :class:`tui.screens.base.LoadedScreen`: it reloads itself."""
+
+    def reload(self) -> None: ...
+
+
+class CospaceApp(ShowsWorkerErrors, BookingActions):
+    """The app over one :class:`Cospace` (a store, the acting staff member, a clock).
+    A failed worker is shown by :class:`~tui.screens.base.ShowsWorkerErrors`, the one
+    error path."""
 
     TITLE = "cospace"
     CSS_PATH = "app.tcss"
-    MODES = {
-        "board": BoardScreen,
-        "find": FindScreen,
-        "desk": TodayScreen,
-        "mine": MyBookingsScreen,
-    }
     DEFAULT_MODE = "board"
 
     def notify(self, message: str, *, title: str = "", severity: str = "information",  # type: ignore[override]
@@ -53,25 +58,40 @@ class CospaceApp(App[int]):
         super().notify(visible(str(message)), title=visible(str(title)),
                        severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
 
+    #: every binding has an id, so a keymap in the settings file can move it (docs/tui.md)
     BINDINGS = [
-        Binding("f", "switch_mode('find')", "Find"),
-        Binding("d", "switch_mode('desk')", "Desk"),
-        Binding("m", "switch_mode('mine')", "Mine"),
-        Binding("r", "reports", "Usage reports", show=False),
-        Binding("a", "admin", "Admin: sites, spaces, organisations", show=False),
-        Binding("v", "approvals", "Approvals", show=False),
-        Binding("escape", "switch_mode('board')", "Board", show=False),
-        Binding("question_mark,f1", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit", show=False),
+        Binding("f", "switch_mode('find')", "Find", id="app.find"),
+        Binding("d", "switch_mode('desk')", "Desk", id="app.desk"),
+        Binding("m", "switch_mode('mine')", "Mine", id="app.mine"),
+        Binding("r", "reports", "Usage reports", show=False, id="app.reports"),
+        Binding("a", "admin", "Admin: sites, spaces, organisations", show=False,
+                id="app.admin"),
+        Binding("v", "approvals", "Approvals", show=False, id="app.approvals"),
+        Binding("escape", "switch_mode('board')", "Board", show=False, id="app.board"),
+        Binding("question_mark,f1", "help", "Help", key_display="?", id="app.help"),
+        # q quits where no text field has the focus (in a field it is a letter); Ctrl+Q
+        # quits from anywhere and is always in the footer
+        Binding("q", "quit", "Quit", show=False, id="app.quit"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, key_display="^q",
+                id="app.quit_anywhere"),
     ]
 
-    def __init__(self, cospace: Cospace, *, poll: bool = True) -> None:
+    def __init__(self, cospace: Cospace, *, poll: bool = True,
+                 settings: Settings | None = None) -> None:
         super().__init__()
+        #: the screen of each mode, made when the mode is first shown; the modes are made
+        #: by factories that keep them here, so the app knows its screens by type
+        self._mode_screens: dict[str, Screen] = {}
+        for name, kind in (("board", BoardScreen), ("find", FindScreen),
+                           ("desk", TodayScreen), ("mine", MyBookingsScreen)):
+            self.add_mode(name, self._factory(name, kind))
         self.cospace = cospace
+        self.settings = settings if settings is not None else Settings.load()
         self.actor: Actor | None = None
         self.sites: list[SiteInfo] = []
         self.orgs: list[OrgInfo] = []
-        self.views: dict[str, Screen] = {}
+        #: published whenever the store changed; screens showing its data reload
+        self.store_changed: Signal[StoreChanged] = Signal(self, "store-changed")
         self.poll_enabled = poll
         self._counter: int | None = None
         #: the booking this terminal last checked in, marked a no-show or cancelled (``u``)
@@ -83,21 +103,55 @@ class CospaceApp(App[int]):
         self._preload: Future = self._preloader.submit(self._first_data)
         self._preloader.shutdown(wait=False)  # the thread ends once the read is done
 
+    def _factory(self, name: str, kind: Callable[[], Screen]) -> Callable[[], Screen]:
+        def make() -> Screen:
+            screen = self._mode_screens[name] = kind()
+            return screen
+
+        return make
+
+    @property
+    def board(self) -> BoardScreen | None:
+        """The board screen, once it exists."""
+        screen = self._mode_screens.get("board")
+        return screen if isinstance(screen, BoardScreen) else None
+
+    @property
+    def views(self) -> dict[str, Screen]:
+        """The screen of each mode shown so far (read-only; tests look screens up here)."""
+        return dict(self._mode_screens)
+
     # ------------------------------------------------------------------ start-up
     def on_mount(self) -> None:
+        self.set_keymap(self.settings.keymap)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.boot()
         if self.poll_enabled:
             self.set_interval(POLL_SECONDS, self.poll)
 
+    def _theme_changed(self, theme: Theme) -> None:
+        if self.actor is not None:
+            self.settings.put(self.actor.login, "theme", theme.name)
+
     def _first_data(self) -> tuple[Actor, list[SiteInfo], list[OrgInfo], int,
                                    BoardData | None]:
-        """Who is acting, the sites, the organisations and the first site's board for today:
-        everything the first useful frame needs, read while Textual starts."""
+        """Who is acting, the sites, the organisations and the remembered (else first) site's
+        board for today: everything the first useful frame needs, read while Textual starts."""
         cs = self.cospace
         actor, sites, orgs = cs.actor, cs.sites(), cs.orgs()
         counter = cs.change_counter()
-        board = load_board(cs, sites[0].code, site_today(cs, sites[0].tz)) if sites else None
+        site = self._start_site(actor, sites)
+        board = load_board(cs, site.code, site_today(cs, site.tz)) if site else None
         return actor, sites, orgs, counter, board
+
+    def _start_site(self, actor: Actor, sites: list[SiteInfo]) -> SiteInfo | None:
+        remembered = self.settings.site(actor.login)
+        return next((s for s in sites if s.code == remembered), sites[0] if sites else None)
+
+    def remember(self, key: str, value: object) -> None:
+        """Keep one of the acting user's choices for the next run (settings file)."""
+        if self.actor is not None and self.actor.known:
+            self.settings.put(self.actor.login, key, value)
 
     @work(thread=True, exclusive=True, group="boot", exit_on_error=False)
     def boot(self) -> None:
@@ -106,6 +160,9 @@ class CospaceApp(App[int]):
     def booted(self, actor: Actor, sites: list[SiteInfo], orgs: list[OrgInfo],
                counter: int, first: BoardData | None = None) -> None:
         self.actor, self.sites, self.orgs, self._counter = actor, sites, orgs, counter
+        theme = self.settings.theme(actor.login)
+        if theme and theme in self.available_themes and theme != self.theme:
+            self.theme = theme
         self.refresh_bindings()  # the site key depends on how many sites there are
         who = actor.name or actor.login
         who = f"{who} ({actor.org_code})" if actor.org_code else who
@@ -118,33 +175,31 @@ class CospaceApp(App[int]):
             message = ("This store has no sites yet: run 'cospace init --demo' or "
                        "'cospace site add'.")
             self.notify(message, severity="warning", timeout=10)
-            board = self.views.get("board")
-            if isinstance(board, BoardScreen):
-                grid = board.query_one(BoardGrid)
+            if self.board is not None:
+                grid = self.board.query_one(BoardGrid)
                 grid.empty_text = message
                 grid.refresh()
             return
-        site = sites[0]
-        board = self.views.get("board")
-        if isinstance(board, BoardScreen):
+        site = self._start_site(actor, sites) or sites[0]
+        if self.board is not None:
             if first is not None:
-                board.show_loaded(first)
+                self.board.show_loaded(first)
             else:
-                board.show_day(site.code, site_today(self.cospace, site.tz))
-        for name, view in self.views.items():
-            if name != "board" and hasattr(view, "reload"):
-                view.reload()
+                self.board.show_day(site.code, site_today(self.cospace, site.tz))
+        self.store_changed.publish(StoreChanged())  # the other screens load now
 
     @property
     def site(self) -> SiteInfo | None:
-        """The site the board shows (the first one until the user switches)."""
-        board = self.views.get("board")
-        code = board.site_code if isinstance(board, BoardScreen) else None
+        """The site the board shows (the remembered or first one until the user switches)."""
+        code = self.board.site_code if self.board is not None else None
         return next((s for s in self.sites if s.code == code), self.sites[0] if self.sites
                     else None)
 
-    def register_view(self, name: str, screen: Screen) -> None:
-        self.views[name] = screen
+    def register_view(self, name: str, screen: Reloadable) -> None:
+        """For screens not yet on :class:`~tui.screens.base.LoadedScreen`: reload ``screen``
+        on every change of the store, like the base class does."""
+        node = cast(Screen, screen)  # a Screen that also has reload() (the old way)
+        self.store_changed.subscribe(node, lambda _: screen.reload(), immediate=True)
 
     def board_ready(self) -> None:
         self.first_data_shown = True
@@ -163,208 +218,7 @@ class CospaceApp(App[int]):
 
     def refresh_views(self) -> None:
         """Reload every screen's data; open forms keep their input (they hold their own)."""
-        for view in self.views.values():
-            reload = getattr(view, "reload", None)
-            if reload is not None:
-                reload()
-
-    def booking_saved(self, view: BookingView) -> None:
-        self.notify(f"Booked #{view.id}: {view.space} "
-                    f"{to_local(view.start, view.tz):ddd D MMM HH:mm}"
-                    f"–{to_local(view.end, view.tz):HH:mm} for {view.org}."
-                    + (" Provisional: it waits for approval." if view.status == "provisional"
-                       else ""), title="Saved")
-        self.refresh_views()
-
-    @work(thread=True, group="change", exit_on_error=False)
-    def change_booking(self, action: str, booking_id: int) -> None:
-        """Check in, mark a no-show or cancel a booking, then refresh every screen."""
-        try:
-            view = getattr(self.cospace, action)(booking_id)
-        except CospaceError as exc:
-            self.call_from_thread(self.notify, exc.message, severity="error", timeout=8)
-            return
-        words = {"checkin": "checked in", "noshow": "marked no-show", "cancel": "cancelled"}
-        self.last_mark = view.id
-        self.call_from_thread(self.notify, f"#{view.id} {view.space} {view.org} "
-                                           f"{words[action]} (u undoes it).")
-        self.call_from_thread(self.refresh_views)
-
-    # ------------------------------------------------------------------ change, undo
-    def undo_mark(self, at_cursor: BookingView | None) -> None:
-        """``u``: undo the last mark made at this terminal, else the mark of the booking at
-        the cursor."""
-        marked = ("checked_in", "no_show", "released", "cancelled")
-        booking_id = self.last_mark
-        if booking_id is None and at_cursor is not None and at_cursor.status in marked:
-            booking_id = at_cursor.id
-        if booking_id is None:
-            self.notify("Nothing to undo: no check-in, no-show, release or cancellation here.",
-                        severity="warning")
-            return
-        self.undo_booking(booking_id)
-
-    @work(thread=True, group="change", exit_on_error=False)
-    def undo_booking(self, booking_id: int) -> None:
-        from booking import status
-
-        try:
-            before = self.cospace.get(booking_id)
-            view = status.undo(self.cospace, booking_id)
-        except CospaceError as exc:
-            self.call_from_thread(self.notify, exc.message, severity="error", timeout=8)
-            return
-        if self.last_mark == booking_id:
-            self.last_mark = None
-        mark = status.MARK_WORDS.get(before.status, "mark")
-        self.call_from_thread(self.notify, f"Undid the {mark} of #{view.id} {view.space} "
-                                           f"{view.org}: confirmed again.")
-        self.call_from_thread(self.refresh_views)
-
-    def open_change(self, view: BookingView | None) -> None:
-        """Open the booking form on ``view``, prefilled; saving changes it."""
-        if view is None:
-            self.notify("There is no booking here.", severity="warning")
-            return
-        if view.status not in ("confirmed", "checked_in"):
-            self.notify(f"#{view.id} is {view.status.replace('_', '-')}: only a confirmed "
-                        "booking can be changed (u undoes a mark).", severity="warning")
-            return
-        from tui.screens.dialogs import action_refusal
-
-        if refusal := action_refusal(self.actor, "move", view.org, self.orgs):
-            self.notify(refusal, severity="warning", timeout=8)  # before the form, not after
-            return
-        self.load_change_form(view)
-
-    @work(thread=True, group="change-form", exit_on_error=False)
-    def load_change_form(self, view: BookingView) -> None:
-        site = self.cospace.site(view.site)
-        spaces = [s for s in self.cospace.spaces(view.site) if s.active]
-        self.call_from_thread(self.show_change_form, view, site, spaces)
-
-    def show_change_form(self, view: BookingView, site: SiteInfo,
-                         spaces: list) -> None:  # type: ignore[type-arg]
-        from tui.screens.booking_form import BookingForm, form_start_of
-
-        if self.actor is None:
-            return
-        self.push_screen(BookingForm(self.cospace, site, spaces, self.orgs, self.actor,
-                                     form_start_of(view), editing=view), self.booking_changed)
-
-    def booking_changed(self, result: BookingView | SeriesResult | None) -> None:
-        if result is None:
-            return
-        if isinstance(result, SeriesResult):
-            n = len(result.booked)
-            self.notify(f"Changed {n} date{'s' if n != 1 else ''} of the series: "
-                        f"{result.description}.", title="Saved")
-        else:
-            self.notify(f"Changed #{result.id}: {result.space} "
-                        f"{to_local(result.start, result.tz):ddd D MMM HH:mm}"
-                        f"–{to_local(result.end, result.tz):HH:mm} for {result.org}.",
-                        title="Saved")
-        self.refresh_views()
-
-    def confirm_cancel(self, view: BookingView) -> None:
-        """Ask, then cancel ``view``; a date of a series asks which dates."""
-        from tui.screens.dialogs import ConfirmModal, action_refusal
-        from tui.screens.series import CancelScopeModal
-
-        if refusal := action_refusal(self.actor, "cancel", view.org, self.orgs):
-            self.notify(refusal, severity="warning", timeout=8)  # before asking, not after
-            return
-        local = to_local(view.start, view.tz)
-        what = (f"#{view.id}: {view.space} {local:ddd D MMM HH:mm}"
-                f"–{to_local(view.end, view.tz):HH:mm} for {view.org}")
-        if view.series is not None:
-            def scope(answer: str | None) -> None:
-                if answer:
-                    self.cancel_in_series(view.id, answer)
-
-            self.push_screen(CancelScopeModal(f"Cancel {what}? It is a date of series "
-                                              f"#{view.series}."), scope)
-            return
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.change_booking("cancel", view.id)
-
-        self.push_screen(ConfirmModal(f"Cancel {what}?", yes="Cancel it"), answer)
-
-    @work(thread=True, group="change", exit_on_error=False)
-    def cancel_together(self, booking_ids: list[int]) -> None:
-        """Cancel several bookings in one transaction: all of them, or none."""
-        from booking.bulk import cancel_many
-
-        try:
-            views = cancel_many(self.cospace, booking_ids)
-        except CospaceError as exc:
-            self.call_from_thread(self.notify, f"Nothing was cancelled. {exc.message}",
-                                  severity="error", timeout=10)
-            return
-        self.call_from_thread(self.notify, f"Cancelled {len(views)} bookings together.")
-        self.call_from_thread(self.refresh_views)
-
-    @work(thread=True, group="change", exit_on_error=False)
-    def cancel_in_series(self, booking_id: int, scope: str) -> None:
-        """Cancel one date of a series, it and the following ones, or all of them."""
-        from booking.series import cancel_series
-
-        try:
-            views = cancel_series(self.cospace, booking_id, scope)
-        except CospaceError as exc:
-            self.call_from_thread(self.notify, exc.message, severity="error", timeout=8)
-            return
-        n = len(views)
-        if scope == "one" and views:
-            self.last_mark = views[0].id
-        self.call_from_thread(self.notify, f"Cancelled {n} date{'s' if n != 1 else ''} of the "
-                                           "series." if n else "Nothing to cancel: those "
-                                           "dates have started or are already cancelled.")
-        self.call_from_thread(self.refresh_views)
-
-    def show_history(self, view: BookingView | None) -> None:
-        """Open the audit history of ``view``."""
-        from tui.screens.series import HistoryModal
-
-        if view is None:
-            self.notify("There is no booking here.", severity="warning")
-            return
-        self.push_screen(HistoryModal(self.cospace, view))
-
-    def series_saved(self, result: SeriesResult) -> None:
-        n = len(result.booked)
-        first = result.booked[0] if result.booked else None
-        text = f"Booked series #{result.series}: {n} date{'s' if n != 1 else ''}"
-        if first is not None:
-            text += f" of {first.space} for {first.org}"
-        if result.clashes:
-            text += f"; {len(result.clashes)} clashing left out"
-        if result.skipped:
-            text += f"; {len(result.skipped)} closed skipped"
-        self.notify(text + ".", title="Saved")
-        self.refresh_views()
-
-    def show_on_board(self, view: BookingView) -> None:
-        """Switch to the board at ``view``'s site, day and space."""
-        self.switch_mode("board")
-        board = self.views.get("board")
-        if isinstance(board, BoardScreen):
-            day = to_local(view.start, view.tz).date()
-            board.show_day(view.site, day, cursor=(view.space, minutes_of_day(view.start,
-                                                                              view.tz)))
-
-    # ------------------------------------------------------------------ errors
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state != WorkerState.ERROR:
-            return
-        error = event.worker.error
-        if isinstance(error, CospaceError):
-            self.notify(error.message, severity="error", timeout=8)
-        else:
-            self.notify(f"Something went wrong: {error.__class__.__name__}: {error}",
-                        severity="error", timeout=8)
+        self.store_changed.publish(StoreChanged())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide the key for the screen the user is already on."""
@@ -393,13 +247,15 @@ class CospaceApp(App[int]):
         yield SystemCommand("Walk-in", "Book the first free fitting space now",
                             self._walk_in)
         yield SystemCommand("Next day", "Show the next day on the board",
-                            lambda: self._board_action("shift_day", 1))
+                            lambda: self._on_board(lambda b: b.action_shift_day(1)))
         yield SystemCommand("Previous day", "Show the previous day on the board",
-                            lambda: self._board_action("shift_day", -1))
+                            lambda: self._on_board(lambda b: b.action_shift_day(-1)))
         yield SystemCommand("Go to day", "Show a chosen day on the board",
-                            lambda: self._board_action("go_to_day"))
+                            lambda: self._on_board(BoardScreen.action_go_to_day))
         yield SystemCommand("Switch site", "Show another site on the board",
-                            lambda: self._board_action("switch_site"))
+                            lambda: self._on_board(BoardScreen.action_switch_site))
+        yield SystemCommand("Legend", "What the board's colours and marks mean",
+                            lambda: self._on_board(BoardScreen.action_legend))
         yield SystemCommand("Usage reports", "Utilisation, peaks, unmet demand, no-shows, shares",
                             self.action_reports)
         yield SystemCommand("Admin", "Sites, opening hours, closures, spaces, organisations",
@@ -416,7 +272,7 @@ class CospaceApp(App[int]):
         from tui.screens.reports import ReportsScreen
 
         if not isinstance(self.screen, ReportsScreen):
-            self.push_screen(ReportsScreen(self.cospace))
+            self.push_screen(ReportsScreen(self.cospace, settings=self.settings))
 
     def action_admin(self) -> None:
         from tui.screens.admin import AdminScreen
@@ -443,18 +299,17 @@ class CospaceApp(App[int]):
         if not isinstance(self.screen, ImportPreviewScreen):
             self.push_screen(ImportPreviewScreen(self.cospace))
 
-    def _board_action(self, name: str, *args: int) -> None:
+    def _on_board(self, do: Callable[[BoardScreen], object]) -> None:
         self.switch_mode("board")
-        board = self.views.get("board")
-        if board is not None:
-            getattr(board, f"action_{name}")(*args)
+        if self.board is not None:
+            do(self.board)
 
     def _book_at_cursor(self) -> None:
-        self._board_action("book")
+        self._on_board(BoardScreen.action_book)
 
     def _walk_in(self) -> None:
         self.switch_mode("desk")
-        desk = self.views.get("desk")
+        desk = self._mode_screens.get("desk")
         if isinstance(desk, TodayScreen):
             desk.action_walk_in()
 

@@ -334,7 +334,11 @@ async def test_board_checks_in_and_cancels_the_booking_at_the_cursor(app: Cospac
         assert isinstance(tui.screen, ConfirmModal)
         await pilot.press("y")
         await until(pilot, lambda: desk.get(later.id).status == "cancelled")
-        await until(pilot, lambda: grid.current_booking is None)  # the space is free again
+        # the space is free again; the cancellation stays in view, muted, with its mark
+        await until(pilot, lambda: grid.data is not None
+                    and grid.data.booking_at("IR4", 14 * 60 + 30) is None)
+        assert grid.current_booking is not None
+        assert grid.current_booking.status == "cancelled"
 
 
 @sync

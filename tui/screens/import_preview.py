@@ -34,9 +34,9 @@ class ImportPreviewScreen(Screen[None]):
     ImportPreviewScreen DataTable { height: 1fr; }
     """
     BINDINGS = [
-        Binding("f5", "preview", "Preview"),
-        Binding("ctrl+s", "apply", "Apply"),
-        Binding("escape", "leave", "Back"),
+        Binding("f5", "preview", "Preview", id="import.preview"),
+        Binding("ctrl+s", "apply", "Apply", id="import.apply"),
+        Binding("escape", "leave", "Back", id="import.back"),
     ]
 
     def __init__(self, cospace: Cospace, kind: str = "spaces", path: str = "") -> None:

@@ -2,112 +2,126 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from booking.models import BookingView
 from booking.timeutil import human_time_span, to_local
-from tui.screens.today import STATUS_WORDS
+from tui import messages
+from tui.colours import SERIES_MARK, STATUS_WORDS
+from tui.screens.base import LoadedScreen
 from tui.screens.waitlist import WaitlistPanel
 from tui.text import cells, esc
 
-if TYPE_CHECKING:
-    from tui.app import CospaceApp
+
+@dataclass(frozen=True)
+class Mine:
+    """What the screen shows: the bookings, and a note on whose they are."""
+
+    rows: list[BookingView]
+    note: str
 
 
-class MyBookingsScreen(Screen[None]):
-    """Upcoming bookings of the acting organisation; filter, cancel, or see on the board."""
+class MyBookingsScreen(LoadedScreen[Mine]):
+    """Upcoming bookings of the acting organisation, whoever made them (the front desk
+    books for partners); filter, cancel, or see on the board."""
 
     BINDINGS = [
-        Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("c", "cancel", "Cancel"),
-        Binding("e", "change", "Change"),
-        Binding("u", "undo", "Undo mark", show=False),
-        Binding("space", "mark", "Mark", key_display="␣"),
-        Binding("C", "cancel_marked", "Cancel ●", key_display="C"),
-        Binding("h", "history", "History"),
-        Binding("enter", "on_board", "On board"),
-        Binding("escape", "app.switch_mode('board')", "Board"),
+        Binding("slash", "filter", "Filter", key_display="/", id="mine.filter"),
+        Binding("c", "cancel", "Cancel", id="mine.cancel"),
+        Binding("e", "change", "Change", id="mine.change"),
+        Binding("u", "undo", "Undo mark", show=False, id="mine.undo"),
+        Binding("space", "mark", "Mark", key_display="␣", id="mine.mark"),
+        Binding("C", "cancel_marked", "Cancel ●", key_display="C", id="mine.cancel_marked"),
+        Binding("h", "history", "History", id="mine.history"),
+        Binding("enter", "on_board", "On board", id="mine.on_board"),
+        Binding("escape", "app.switch_mode('board')", "Board", id="mine.board"),
     ]
 
     def __init__(self) -> None:
         super().__init__(id="mine-screen")
         self.all: list[BookingView] = []
         self.shown: list[BookingView] = []
+        self.note = ""
         #: bookings marked to cancel together
         self.marked: set[int] = set()
 
-    @property
-    def cospace_app(self) -> CospaceApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
         yield Static("[b]My bookings[/b]", id="mine-title", classes="screen-title")
-        yield Input(placeholder="Filter by space or date (e.g. IR2, 2026-11-26, Thu)",
+        yield Input(placeholder="Filter by space, date, purpose or who booked (e.g. IR2, Thu)",
                     id="mine-filter")
         yield DataTable(id="mine-table", cursor_type="row", zebra_stripes=True)
         yield WaitlistPanel(self.cospace_app.cospace)  # the waitlist requests (issue 18)
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.cospace_app.register_view("mine", self)
+        super().on_mount()
         self.query_one("#mine-filter", Input).compact = True
         self.query_one(DataTable).add_columns("#", "Day", "Time", "Space", "Status",
-                                              "People", "Purpose")
+                                              "People", "Booked by", "Purpose")
         self.query_one(DataTable).focus()
         self.reload()
 
-    def on_screen_resume(self) -> None:
-        self.reload()
-
     def reload(self) -> None:
-        if self.cospace_app.actor is not None:
-            self.load()
+        """Read the bookings again, and the waitlist panel with them."""
+        super().reload()
+        if self.ready():
             self.query_one(WaitlistPanel).reload()
 
-    @work(thread=True, exclusive=True, group="mine", exit_on_error=False)
-    def load(self) -> None:
+    def fetch(self) -> Mine:
         app = self.cospace_app
         actor = app.actor
         if actor is None or not actor.org_code:
-            self.app.call_from_thread(self.show, [], "No organisation: nothing of yours.")
-            return
+            return Mine([], "No organisation: nothing of yours.")
         rows = app.cospace.list_bookings(org=actor.org_code,
                                          statuses=("confirmed", "checked_in", "provisional"))
         now = app.cospace.now()
-        rows = [b for b in rows if b.end > now]
-        self.app.call_from_thread(self.show, rows, f"{actor.org_code}, from now on")
+        return Mine([b for b in rows if b.end > now], f"{actor.org_code}, from now on")
+
+    def show_data(self, data: Mine) -> None:
+        self.all, self.note = data.rows, data.note
+        self.marked &= {b.id for b in data.rows}
+        self.apply_filter()
 
     def show(self, rows: list[BookingView], note: str) -> None:
-        self.all = rows
-        self.marked &= {b.id for b in rows}
-        self.query_one("#mine-title", Static).update(f"[b]My bookings[/b]  {esc(note)}  "
-                                                     f"({len(rows)})")
-        self.apply_filter()
+        self.show_data(Mine(rows, note))
+
+    def booked_by(self, b: BookingView) -> str:
+        """"you", or the login that booked it for the organisation (e.g. the front desk)."""
+        actor = self.cospace_app.actor
+        if b.booked_by is None:
+            return ""
+        return "you" if actor is not None and b.booked_by == actor.login else b.booked_by
 
     def apply_filter(self) -> None:
         words = self.query_one("#mine-filter", Input).value.strip().lower().split()
+
         def keep(b: BookingView) -> bool:
             local = to_local(b.start, b.tz)
             text = (f"{b.space} {b.space_name} {local:YYYY-MM-DD} {local:ddd} {local:D MMM} "
-                    f"{b.purpose or ''}").lower()
+                    f"{b.purpose or ''} {self.booked_by(b)}").lower()
             return all(w in text for w in words)
 
         self.shown = [b for b in self.all if keep(b)]
+        count = (f"{len(self.shown)} of {len(self.all)} shown" if words
+                 else f"{len(self.all)}")
+        self.query_one("#mine-title", Static).update(
+            f"[b]My bookings[/b]  {esc(self.note)}  ({count})  "
+            f"{SERIES_MARK} a date of a series")
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
         table.add_rows(
-            cells((("● " if b.id in self.marked else "") + str(b.id),
+            cells((("● " if b.id in self.marked else "") + str(b.id)
+                   + (f" {SERIES_MARK}" if b.series is not None else ""),
                    f"{to_local(b.start, b.tz):ddd D MMM}",
                    human_time_span(b.start, b.end, b.tz), b.space,
                    STATUS_WORDS.get(b.status, b.status),
-                   "" if b.attendees is None else str(b.attendees), b.purpose or ""))
+                   "" if b.attendees is None else str(b.attendees), self.booked_by(b),
+                   b.purpose or ""))
             for b in self.shown
         )
         if self.shown:
@@ -131,18 +145,16 @@ class MyBookingsScreen(Screen[None]):
         self.query_one("#mine-filter", Input).focus()
 
     def action_history(self) -> None:
-        self.cospace_app.show_history(self.current())
+        self.post_message(messages.ShowHistory(self.current()))
 
     def action_change(self) -> None:
-        self.cospace_app.open_change(self.current())
+        self.post_message(messages.ChangeBooking(self.current()))
 
     def action_undo(self) -> None:
-        self.cospace_app.undo_mark(None)
+        self.post_message(messages.UndoMark(None))
 
     def action_on_board(self) -> None:
-        b = self.current()
-        if b is not None:
-            self.cospace_app.show_on_board(b)
+        self.post_message(messages.ShowOnBoard(self.current()))
 
     def action_mark(self) -> None:
         """Mark or unmark the booking at the cursor, to cancel several together."""
@@ -178,4 +190,4 @@ class MyBookingsScreen(Screen[None]):
     def action_cancel(self) -> None:
         b = self.current()
         if b is not None:
-            self.cospace_app.confirm_cancel(b)
+            self.post_message(messages.CancelBooking(b))

@@ -34,8 +34,8 @@ class SeriesPreviewModal(ModalScreen[str | None]):
     form, input kept)."""
 
     BINDINGS = [
-        Binding("y", "confirm", "Book"),
-        Binding("n,escape", "back", "Back"),
+        Binding("y", "confirm", "Book", id="series_preview.confirm"),
+        Binding("n,escape", "back", "Back", id="series_preview.back"),
     ]
 
     def __init__(self, plan: SeriesPlan, skip_clashes: bool) -> None:
@@ -95,10 +95,10 @@ class CancelScopeModal(ModalScreen[str | None]):
     """Cancel a date of a series: ``"one"``, ``"following"`` or ``"all"``; None keeps it."""
 
     BINDINGS = [
-        Binding("o", "answer('one')", "This one"),
-        Binding("f", "answer('following')", "This and following"),
-        Binding("a", "answer('all')", "All"),
-        Binding("n,escape", "answer('')", "Keep"),
+        Binding("o", "answer('one')", "This one", id="cancel_scope.one"),
+        Binding("f", "answer('following')", "This and following", id="cancel_scope.following"),
+        Binding("a", "answer('all')", "All", id="cancel_scope.all"),
+        Binding("n,escape", "answer('')", "Keep", id="cancel_scope.back"),
     ]
 
     def __init__(self, question: str) -> None:
@@ -131,9 +131,9 @@ class ChangeScopeModal(ModalScreen[str | None]):
     ``"following"`` (this date and the later ones, each on its own date); None goes back."""
 
     BINDINGS = [
-        Binding("o", "answer('one')", "This one"),
-        Binding("f", "answer('following')", "This and following"),
-        Binding("n,escape", "answer('')", "Back"),
+        Binding("o", "answer('one')", "This one", id="change_scope.one"),
+        Binding("f", "answer('following')", "This and following", id="change_scope.following"),
+        Binding("n,escape", "answer('')", "Back", id="change_scope.back"),
     ]
 
     def __init__(self, question: str) -> None:
@@ -205,7 +205,7 @@ def describe_entry(e: AuditEntry, tz: str) -> str:
 class HistoryModal(ModalScreen[None]):
     """The audit history of one booking: who, when (local time), what, before → after."""
 
-    BINDINGS = [Binding("escape,q,h", "close", "Close")]
+    BINDINGS = [Binding("escape,q,h", "close", "Close", id="history.close")]
 
     def __init__(self, cs: Cospace, view: BookingView) -> None:
         super().__init__(classes="dialog-screen")

@@ -19,10 +19,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
-from booking.errors import CospaceError
 from booking.estates import WhatIf, what_if
 from booking.models import KIND_LABELS
 from booking.service import Cospace
+from tui.screens.base import error_text
 
 
 class WhatIfModal(ModalScreen[None]):
@@ -38,7 +38,7 @@ class WhatIfModal(ModalScreen[None]):
     WhatIfModal #ask Label { padding: 1 1 0 1; }
     WhatIfModal #result { height: auto; min-height: 3; }
     """
-    BINDINGS = [Binding("escape", "dismiss_modal", "Close")]
+    BINDINGS = [Binding("escape", "dismiss_modal", "Close", id="whatif.close")]
 
     class Done(Message):
         """The replay finished."""
@@ -100,7 +100,7 @@ class WhatIfModal(ModalScreen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "whatif" or event.state != WorkerState.ERROR:
             return
-        error = event.worker.error
-        text = error.message if isinstance(error, CospaceError) else f"What-if failed: {error}"
-        self.query_one("#result", Static).update(Text(text, style="red"))
+        text = error_text(event.worker.error)
+        self.query_one("#result", Static).update(
+            Text(text, style=self.app.current_theme.error or ""))
         self.notify(text, severity="error", timeout=8)

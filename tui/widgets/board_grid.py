@@ -6,9 +6,6 @@ characters per frame whatever the store holds; the time row stays fixed while th
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
-
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -19,78 +16,29 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from booking.limits import visible
-from booking.models import KIND_LABELS, KINDS, BookingView, SiteInfo, SpaceInfo
-from booking.timeutil import hm, minutes_of_day
-from tui.colours import org_style
+from booking.models import KIND_LABELS, KINDS, BookingView, SpaceInfo
+from booking.timeutil import hm
+from tui.colours import INACTIVE, SERIES_MARK, org_style, status_mark, theme_kind
+from tui.widgets.board_data import SLOT, BoardData
 
-SLOT = 15
+__all__ = ["KIND_TITLES", "SLOT", "BoardData", "BoardGrid"]
+
 KIND_TITLES = {k: KIND_LABELS[k].capitalize() + "s" for k in KINDS}
-
-
-@dataclass
-class BoardData:
-    """Everything the board draws for one site and one day (loaded in a worker)."""
-
-    site: SiteInfo
-    day: dt.date
-    spaces: list[SpaceInfo]
-    bookings: list[BookingView]
-    opens: int  # minutes after local midnight
-    closes: int
-    closed_reason: str | None = None
-    now_minutes: int | None = None  # set when ``day`` is today at the site
-    by_space: dict[str, list[BookingView]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        # one time-zone conversion per booking, not per cell
-        self.by_space = {}
-        self._spans: dict[str, list[tuple[int, int, BookingView]]] = {}
-        for b in self.bookings:
-            if b.active:
-                self.by_space.setdefault(b.space, []).append(b)
-                s = minutes_of_day(b.start, b.tz)
-                e = minutes_of_day(b.end, b.tz) or 1440
-                self._spans.setdefault(b.space, []).append((s, e, b))
-
-    @property
-    def slots(self) -> int:
-        return max(1, (self.closes - self.opens) // SLOT)
-
-    def booking_at(self, space: str, minute: int) -> BookingView | None:
-        """The active booking of ``space`` covering ``[minute, minute + 15)``, if any."""
-        for s, e, b in self._spans.get(space, ()):
-            if s < minute + SLOT and minute < e:
-                return b
-        return None
-
-    def start_minutes(self, space: str) -> list[int]:
-        return [s for s, _, _ in self._spans.get(space, ())]
-
-    def cells(self, space: str) -> list[BookingView | None]:
-        """The booking in each 15-minute column of ``space`` (None where free)."""
-        row: list[BookingView | None] = [None] * self.slots
-        for s, e, b in self._spans.get(space, ()):
-            first = max(0, (s - self.opens) // SLOT)
-            last = min(self.slots, -(-(e - self.opens) // SLOT))
-            for i in range(first, last):
-                if row[i] is None:
-                    row[i] = b
-        return row
 
 
 class BoardGrid(Widget, can_focus=True):
     """A cursor over space × time; posts :class:`CursorMoved` and :class:`SlotChosen`."""
 
     BINDINGS = [
-        Binding("up", "move(0, -1)", "Up", show=False),
-        Binding("down", "move(0, 1)", "Down", show=False),
-        Binding("left", "move(-1, 0)", "Earlier", show=False),
-        Binding("right", "move(1, 0)", "Later", show=False),
-        Binding("home", "edge(0)", "Opening", show=False),
-        Binding("end", "edge(1)", "Closing", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("enter", "choose", "Book"),
+        Binding("up", "move(0, -1)", "Up", show=False, id="grid.up"),
+        Binding("down", "move(0, 1)", "Down", show=False, id="grid.down"),
+        Binding("left", "move(-1, 0)", "Earlier", show=False, id="grid.earlier"),
+        Binding("right", "move(1, 0)", "Later", show=False, id="grid.later"),
+        Binding("home", "edge(0)", "Opening", show=False, id="grid.home"),
+        Binding("end", "edge(1)", "Closing", show=False, id="grid.end"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="grid.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="grid.page_down"),
+        Binding("enter", "choose", "Book", id="grid.choose"),
     ]
 
     cursor_row: reactive[int] = reactive(0, always_update=True)
@@ -142,7 +90,7 @@ class BoardGrid(Widget, can_focus=True):
         self._line_cache.clear()
         row, slot = self.cursor_row, self.cursor_slot
         if old_space is not None:
-            codes = [self._rows[i].code for i in self._space_rows]  # type: ignore[union-attr]
+            codes = self._codes()
             row = codes.index(old_space) if old_space in codes else 0
         if old_minute is not None:
             slot = (old_minute - data.opens) // SLOT
@@ -156,10 +104,14 @@ class BoardGrid(Widget, can_focus=True):
         """Put the cursor on ``space`` at ``minute`` (local minutes after midnight)."""
         if self.data is None:
             return
-        codes = [self._rows[i].code for i in self._space_rows]  # type: ignore[union-attr]
+        codes = self._codes()
         if space in codes:
             self.cursor_row = codes.index(space)
         self.cursor_slot = max(0, min((minute - self.data.opens) // SLOT, self.data.slots - 1))
+
+    def _codes(self) -> list[str]:
+        """The space codes in board order (one per cursor row)."""
+        return [r.code for r in self._rows if isinstance(r, SpaceInfo)]
 
     @property
     def current_space(self) -> SpaceInfo | None:
@@ -317,7 +269,7 @@ class BoardGrid(Widget, can_focus=True):
         segs = []
         if data.closed_reason:
             head = "closed"[:label_w].ljust(label_w)
-            segs.append(Segment(head, base + Style(bold=True, color="red")))
+            segs.append(Segment(head, base + self._accent("error", bold=True)))
         else:
             above = self._top
             below = max(0, len(self._rows) - self._top - self._visible_rows())
@@ -328,7 +280,8 @@ class BoardGrid(Widget, can_focus=True):
         for col, ch in enumerate(chars):
             style = base + Style(bold=True)
             if now_col is not None and col == now_col:
-                style = base + Style(color="white", bgcolor="red", bold=True)
+                accent = getattr(self.app.current_theme, "error", None) or "red"
+                style = base + Style(color="#ffffff", bgcolor=accent, bold=True)
                 ch = "▼" if ch == " " else ch
             if cursor_col <= col < cursor_col + slot_w:
                 style = style + Style(underline=True)
@@ -344,64 +297,93 @@ class BoardGrid(Widget, can_focus=True):
         return (data.now_minutes - data.opens) * slot_w // SLOT
 
     def _space_line(self, space: SpaceInfo, index: int, base: Style, width: int) -> Strip:
+        """One space's row: its label, then runs of free columns and of bookings."""
         data = self.data
         assert data is not None
         label_w, slot_w = self._layout()
         on_row = self._space_rows.index(index) == self.cursor_row if self._space_rows else False
-        label = visible(space.code if label_w < 10 or space.name == space.code else (
-            f"{space.code} {space.name}"))
-        label = (" " + label)[: label_w - 1].ljust(label_w)
-        segs = [Segment(label, base + Style(bold=on_row, reverse=on_row))]
+        segs = [self._label(space, label_w, base, on_row)]
         cells = self._cells[space.code]
-        now_col = self._now_column(slot_w)
-        closed = data.closed_reason is not None
-        free_style = base
-        grid_style = base + Style(dim=True)
-        i = 0
-        col = 0
+        i = col = 0
         while i < data.slots:
             booking = cells[i]
             j = i
             while j + 1 < data.slots and cells[j + 1] is booking:
                 j += 1
-            run_w = (j - i + 1) * slot_w
             if booking is None:
-                for k in range(i, j + 1):
-                    minute = data.opens + k * SLOT
-                    for c in range(slot_w):
-                        abs_col = col + (k - i) * slot_w + c
-                        ch = " "
-                        style = free_style
-                        if closed:
-                            ch, style = "░", grid_style
-                        elif c == 0 and minute % 60 == 0:
-                            ch, style = "┊", grid_style
-                        if now_col is not None and abs_col == now_col:
-                            ch, style = "│", base + Style(color="red", bold=True)
-                        if on_row and k == self.cursor_slot:
-                            style = style + Style(reverse=True)
-                            if ch == " ":
-                                ch = "▒"
-                        segs.append(Segment(ch, style))
+                segs.extend(self._free_run(i, j, col, slot_w, base, on_row))
             else:
                 starts_here = i == 0 or cells[i - 1] is not booking
-                text = visible(booking.org or "") if starts_here or i == 0 else ""
-                if booking.status == "checked_in" and len(text) + 1 < run_w:
-                    text += "✓"
-                if booking.status == "provisional" and len(text) + 1 < run_w:
-                    text += "?"  # waiting for approval (a mark, not only a colour)
-                if booking.series is not None and starts_here and len(text) + 1 < run_w:
-                    text += "↻"
-                text = (" " + text if starts_here and run_w > len(text) + 1 else text)
-                text = text[:run_w].ljust(run_w)
-                style = org_style(booking.org, bold=True)
-                if booking.status == "provisional":
-                    style = style + Style(italic=True)
-                for k in range(run_w):
-                    s = style
-                    if on_row and i + k // slot_w == self.cursor_slot:
-                        s = style + Style(reverse=True)
-                    segs.append(Segment(text[k], s))
-            col += run_w
+                segs.extend(self._booking_run(booking, i, j, slot_w, starts_here, on_row))
+            col += (j - i + 1) * slot_w
             i = j + 1
         return Strip(Segment.simplify(segs)).crop(0, width).extend_cell_length(width, base)
+
+    def _label(self, space: SpaceInfo, label_w: int, base: Style, on_row: bool) -> Segment:
+        label = visible(space.code if label_w < 10 or space.name == space.code else (
+            f"{space.code} {space.name}"))
+        label = (" " + label)[: label_w - 1].ljust(label_w)
+        return Segment(label, base + Style(bold=on_row, reverse=on_row))
+
+    def _free_run(self, first: int, last: int, col: int, slot_w: int, base: Style,
+                  on_row: bool) -> list[Segment]:
+        """Free columns ``first..last``: hour ticks, the now mark, the cursor, or closed."""
+        data = self.data
+        assert data is not None
+        now_col = self._now_column(slot_w)
+        grid_style = base + Style(dim=True)
+        segs = []
+        for k in range(first, last + 1):
+            minute = data.opens + k * SLOT
+            for c in range(slot_w):
+                abs_col = col + (k - first) * slot_w + c
+                ch, style = " ", base
+                if data.closed_reason is not None:
+                    ch, style = "░", grid_style
+                elif c == 0 and minute % 60 == 0:
+                    ch, style = "┊", grid_style
+                if now_col is not None and abs_col == now_col:
+                    ch, style = "│", base + self._accent("error", bold=True)
+                if on_row and k == self.cursor_slot:
+                    style = style + Style(reverse=True)
+                    if ch == " ":
+                        ch = "▒"
+                segs.append(Segment(ch, style))
+        return segs
+
+    @staticmethod
+    def block_text(booking: BookingView, run_w: int, starts_here: bool) -> str:
+        """The text of a booking's block: its organisation, then its marks (status, series)
+        while they fit; a block that no longer holds its slot puts its mark first."""
+        org = visible(booking.org or "")
+        mark = status_mark(booking.status)
+        series = SERIES_MARK if booking.series is not None and starts_here else ""
+        text = (mark + org if booking.status in INACTIVE else org + mark) if starts_here \
+            else (mark if booking.status in INACTIVE else org)
+        if series and len(text) + 1 < run_w:
+            text += series
+        text = " " + text if starts_here and run_w > len(text) + 1 else text
+        return text[:run_w].ljust(run_w)
+
+    def _booking_run(self, booking: BookingView, first: int, last: int, slot_w: int,
+                     starts_here: bool, on_row: bool) -> list[Segment]:
+        run_w = (last - first + 1) * slot_w
+        text = self.block_text(booking, run_w, starts_here)
+        style = org_style(booking.org, bold=True, theme=self._theme_kind(),
+                          status=booking.status)
+        segs = []
+        for k in range(run_w):
+            s = style
+            if on_row and first + k // slot_w == self.cursor_slot:
+                s = style + Style(reverse=True)
+            segs.append(Segment(text[k], s))
+        return segs
+
+    def _theme_kind(self) -> str:
+        theme = self.app.current_theme
+        return theme_kind(theme.name, theme.dark)
+
+    def _accent(self, name: str, *, bold: bool = False) -> Style:
+        """A theme colour (``error``, ``warning``, ...) as a Rich style."""
+        colour = getattr(self.app.current_theme, name, None) or "red"
+        return Style(color=colour, bold=bold)
