@@ -372,12 +372,24 @@ def _add(acc: dict[str, float], status: str, kind: str, count: int, minutes: flo
 
 
 def summary_table(by: Sequence[str]) -> str:
-    """The smallest usage summary (:mod:`booking.usage`) that holds grouping ``by``."""
+    """The smallest usage summary (:mod:`booking.usage`) that holds grouping ``by``.
+
+    Groupings by space, or by hour with the organisation, need no day of the week: their
+    whole months come from a month rollup of ``usage_piece`` (``usage_space_month``,
+    ``usage_org_month``), a few rows per space or organisation a month rather than one per
+    day."""
     fields = set(by)
+    by_day = bool(fields & {"weekday", "week"})
     if "space" in fields:
-        return "usage_piece" if fields & {"org", "hour"} else "usage_space"
+        if "org" in fields:
+            return "usage_piece"
+        if "hour" in fields or not by_day:
+            return "usage_piece" if by_day else "usage_space_month"
+        return "usage_space"
     if "hour" in fields:
-        return "usage_piece" if "org" in fields else "usage_hour"
+        if "org" in fields:
+            return "usage_piece" if by_day else "usage_org_month"
+        return "usage_hour"
     return "usage_day"
 
 
@@ -439,7 +451,7 @@ class Reports:
             actor = self.app._load_actor(conn)
             permissions.require_admin_action(actor, "reports")
             if site_codes:
-                sites = []
+                sites: list[SiteInfo] = []
                 for code in site_codes:
                     site = self.app._site(conn, code=code)
                     if site.id not in {s.id for s in sites}:
@@ -479,13 +491,13 @@ class Reports:
                 per_time[(day if keys.need_day else None, hour)] += minutes
             by_space = "space" in keys.by
             for kind, spaces in kinds:
-                for (day, hour), minutes in per_time.items():
+                for (on, hour), minutes in per_time.items():
                     if by_space:
                         for sp in spaces:
-                            out[keys.key(site_id=site.id, kind=kind, space_id=sp.id, day=day,
+                            out[keys.key(site_id=site.id, kind=kind, space_id=sp.id, day=on,
                                          hour=hour, without_org=True)] += minutes
                     else:
-                        out[keys.key(site_id=site.id, kind=kind, day=day, hour=hour,
+                        out[keys.key(site_id=site.id, kind=kind, day=on, hour=hour,
                                      without_org=True)] += minutes * len(spaces)
         return out
 
@@ -641,8 +653,8 @@ class Reports:
                 cap = spaces.get((site_id, kind), 0)
                 if cap == 0:
                     continue
-                for day, peak, saturated in sweep(events, cap, bounds, days):
-                    k = keys.key(site_id=site_id, kind=kind, day=day)
+                for on, peak, saturated in sweep(events, cap, bounds, days):
+                    k = keys.key(site_id=site_id, kind=kind, day=on)
                     acc = out.setdefault(k, {"spaces": cap, "open_min": 0.0, "peak": 0,
                                              "saturated_min": 0.0})
                     acc["peak"] = max(acc["peak"], peak)

@@ -348,3 +348,6 @@ class StoreSetting(SQLModel, table=True):
 
     name: str = Field(sa_column=Column(String(64), primary_key=True))
     value: str = Field(sa_column=Column(String(200), nullable=False))
+
+
+from db.tables_usage import USAGE_ORG_MONTH, USAGE_SPACE_MONTH  # noqa: E402,F401  (migration 0009)
