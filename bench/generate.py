@@ -39,7 +39,8 @@ def ts(value: dt.datetime) -> str:
 
 def working_days(start: dt.date, count: int) -> list[dt.date]:
     bank = holidays.country_holidays("GB", subdiv="ENG", years=range(start.year, start.year + 12))
-    out, day = [], start
+    out: list[dt.date] = []
+    day = start
     while len(out) < count:
         if day.weekday() < 5 and day not in bank:
             out.append(day)

@@ -32,13 +32,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pendulum  # noqa: E402
 from sqlalchemy import bindparam, func, insert, select, text  # noqa: E402
+from sqlmodel import SQLModel  # noqa: E402
 
+import db.tables  # noqa: E402,F401  (the tables, on SQLModel's metadata)
 from booking import usage  # noqa: E402
 from booking.reports import REPORT_KINDS, Reports  # noqa: E402
 from booking.rules import opening_window  # noqa: E402
 from booking.service import Cospace  # noqa: E402
 from db.engine import read_tx, write_tx  # noqa: E402
-from db.tables import Booking, Organisation, Space, Staff  # noqa: E402
+
+BOOKING, ORGANISATION, SPACE, STAFF = (SQLModel.metadata.tables[n] for n in
+                                       ("booking", "organisation", "space", "staff"))
 
 YEAR_START = dt.date(2025, 12, 1)
 YEAR_END = dt.date(2026, 11, 30)
@@ -61,7 +65,7 @@ def fmt(t: dt.datetime, pg: bool) -> str:
 def build(url: str, sites: int, seed: int = 7) -> Cospace:
     app, was_new = Cospace.init(url, "bench", clock=lambda: NOW)
     with read_tx(app.engine) as conn:
-        have = conn.execute(select(func.count()).select_from(Booking.__table__)).scalar() or 0
+        have = conn.execute(select(func.count()).select_from(BOOKING)).scalar() or 0
         n_sites = conn.execute(text("SELECT COUNT(*) FROM site")).scalar() or 0
     if have and n_sites == sites:
         print(f"reusing the store: {sites} sites, {have:,} bookings")
@@ -72,10 +76,10 @@ def build(url: str, sites: int, seed: int = 7) -> Cospace:
     t0 = time.perf_counter()
     with write_tx(app.engine) as conn:
         for code in ORGS:
-            conn.execute(insert(Organisation.__table__).values(
+            conn.execute(insert(ORGANISATION).values(
                 code=code, name=code, is_host=code == "JCP", active=True))
         jcp = conn.execute(text("SELECT id FROM organisation WHERE code='JCP'")).scalar()
-        conn.execute(Staff.__table__.update().where(Staff.__table__.c.login == "bench")
+        conn.execute(STAFF.update().where(STAFF.c.login == "bench")
                      .values(org_id=jcp, role="admin"))
     org_ids = dict(zip(ORGS, range(1, len(ORGS) + 1), strict=True))
     pg = app.engine.dialect.name == "postgresql"
@@ -85,13 +89,13 @@ def build(url: str, sites: int, seed: int = 7) -> Cospace:
         with write_tx(app.engine) as conn:
             n = 0
             for kind, count in KIND_MIX:
-                conn.execute(insert(Space.__table__), [
+                conn.execute(insert(SPACE), [
                     dict(code=f"S{s:03d}-{kind[:1].upper()}{i:02d}", site_id=site.id,
                          name=f"{kind} {i}", kind=kind, capacity=1 if kind == "desk" else 4,
                          features="", private=False, active=True) for i in range(count)])
                 n += count
-            spaces = conn.execute(select(Space.__table__.c.id, Space.__table__.c.kind).where(
-                Space.__table__.c.site_id == site.id)).all()
+            spaces = conn.execute(select(SPACE.c.id, SPACE.c.kind).where(
+                SPACE.c.site_id == site.id)).all()
         rows = []
         unmet = []
         day = YEAR_START
