@@ -524,7 +524,9 @@ class Reports:
                              sums: dict[tuple, dict[str, float]], table: str, *,
                              started_before: dt.datetime | None = None,
                              rates: dict[str, float] | None = None, **_kw: Any) -> None:
-        group = ["site_id", "kind", "status"]
+        # The site only when grouped by it: a region's rows are then one per group, not per
+        # site and group.
+        group = (["site_id"] if "site" in keys.by else []) + ["kind", "status"]
         group += [c for f, c in (("space", "space_id"), ("org", "org_id"), ("weekday", "weekday"),
                                  ("week", "week"), ("month", "month"), ("hour", "hour"))
                   if f in keys.by]
@@ -534,7 +536,8 @@ class Reports:
                 today = wall(started_before, window.tz).date()
             for r in uq.summed(conn, table, window.site_ids, scope.start, scope.end, group,
                                kind=scope.kind, before=today):
-                k = keys.key(site_id=r["site_id"], kind=r["kind"], space_id=r.get("space_id"),
+                k = keys.key(site_id=r.get("site_id", 0), kind=r["kind"],
+                             space_id=r.get("space_id"),
                              org_id=r.get("org_id"), weekday=r.get("weekday"),
                              week=r.get("week"), month=r.get("month"), hour=r.get("hour"))
                 _add(sums[k], r["status"], r["kind"], r["bookings"], r["minutes"], rates)

@@ -301,9 +301,10 @@ def _summed(conn: Connection, name: str, site_ids: Sequence[int], group: Sequenc
     cols = ", ".join(group)
     stmt = w.statement(f"SELECT {cols}, SUM(bookings) AS bookings, SUM(minutes) AS minutes "
                        f"FROM {name}", f"GROUP BY {cols}")
+    names = (*group, "bookings", "minutes")
     out = []
-    for r in conn.execute(stmt, w.params):
-        d = dict(r._mapping)
+    for r in conn.execute(stmt, w.params).all():
+        d = dict(zip(names, r, strict=True))
         d["bookings"] = int(d["bookings"] or 0)
         d["minutes"] = float(d["minutes"] or 0.0)
         out.append(d)
