@@ -615,10 +615,14 @@ class Reports:
             spaces[(sp.site_id, sp.kind)] += 1
         out: dict[tuple, dict[str, Any]] = {}
         site_by_id = scope.site_by_id
-        # Opening hours per group: every active (site, kind) counts, booked or not.
+        # Opening hours per group: every active (site, kind) counts, booked or not (a site's
+        # open days worked out once for all its kinds).
+        opened: dict[int, list[tuple[dt.date, int | None, float]]] = {}
         for (site_id, kind), n in spaces.items():
-            for day, _hour, minutes in open_minutes(site_by_id[site_id], scope.start, scope.end,
-                                                  False):
+            if site_id not in opened:
+                opened[site_id] = open_minutes(site_by_id[site_id], scope.start, scope.end,
+                                               False)
+            for day, _hour, minutes in opened[site_id]:
                 k = keys.key(site_id=site_id, kind=kind, day=day)
                 acc = out.setdefault(k, {"spaces": n, "open_min": 0.0, "peak": 0,
                                          "saturated_min": 0.0})
