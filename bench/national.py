@@ -286,6 +286,10 @@ def measure(urls: list[str], n: int, seed: int, reports: int) -> None:
             times["free"][j].append(_timed(
                 st.app.find_free, rnd.choice(sites), "desk", f"{day} 12:30", f"{day} 12:55",
                 record_unmet=False))
+    for key, per in times.items():  # printed now: the region's reports take a while
+        meds = [statistics.median(x) * 1000 for x in per]
+        print(f"{key:<8}" + "".join(f"{m:>12.2f} ms" for m in meds)
+              + f"   ratio {meds[-1] / meds[0]:.2f}", flush=True)
     region = sites[:REGION]
     end = stores[0].today - dt.timedelta(days=1)
     start = end - dt.timedelta(days=364)
@@ -299,6 +303,7 @@ def measure(urls: list[str], n: int, seed: int, reports: int) -> None:
             for j, st in enumerate(stores):
                 rep[key][j].append(_timed(Reports(st.app).run, kind, sites=region,
                                           start=start, end=end, by=by))
+                print(f"{key} on store {j + 1}: {rep[key][j][-1]:.2f} s", flush=True)
     names = [f"{s.count:,} bookings" for s in stores]
     print(f"\nclock {stores[0].today}; bookings and boards on {len(days)} days to "
           f"{stores[0].last_day}; region = {len(region)} sites, {start} to {end}")

@@ -185,20 +185,28 @@ def rebuild_months(conn: Connection, site_id: int, months: Sequence[str] | None 
                    ) -> None:
     """Recompute the site's month rollups for ``months`` (``2026-11``; every month without
     them) from its ``usage_piece`` rows, in the database."""
+    if months is not None and not months:
+        return
     for name, (keys, beside) in MONTH_ROLLUPS.items():
         w = _Where().add("site_id = :s", s=site_id)
+        source = _Where().add("site_id = :s", s=site_id)
         if months is not None:
-            if not months:
-                continue
-            w.add("month IN :months", months=sorted(set(months)))
+            wanted = sorted(set(months))
+            w.add("month IN :months", months=wanted)
+            # The days of those months, so the read follows usage_piece's key (site, day)
+            # rather than every row of the site.
+            first = dt.date.fromisoformat(f"{wanted[0]}-01")
+            last = _next_month(dt.date.fromisoformat(f"{wanted[-1]}-01"))
+            source.add("day >= :d0", d0=first).add("day < :d1", d1=last)
+            source.add("month IN :months", months=wanted)
         conn.execute(w.statement(f"DELETE FROM {name}"), w.params)
         cols = ", ".join(keys)
         extra = f", {beside}" if beside else ""
         extra_sum = f", MAX({beside})" if beside else ""
-        conn.execute(w.statement(
+        conn.execute(source.statement(
             f"INSERT INTO {name} (site_id, month, {cols}{extra}, minutes, bookings) "
             f"SELECT site_id, month, {cols}{extra_sum}, SUM(minutes), SUM(bookings) "
-            f"FROM usage_piece", f"GROUP BY site_id, month, {cols}"), w.params)
+            f"FROM usage_piece", f"GROUP BY site_id, month, {cols}"), source.params)
 
 
 def day_value(conn: Connection) -> Callable[[dt.date], Any]:
