@@ -39,7 +39,8 @@ def ts(value: dt.datetime) -> str:
 
 def working_days(start: dt.date, count: int) -> list[dt.date]:
     bank = holidays.country_holidays("GB", subdiv="ENG", years=range(start.year, start.year + 12))
-    out, day = [], start
+    out: list[dt.date] = []
+    day = start
     while len(out) < count:
         if day.weekday() < 5 and day not in bank:
             out.append(day)
@@ -71,6 +72,12 @@ def generate(path: Path, bookings: int, sites: int, seed: int) -> dict:
                           "tbl_name IN ('booking', 'audit') AND sql IS NOT NULL").fetchall()
     for name, _sql in indexes:
         con.execute(f'DROP INDEX "{name}"')
+    # The usage triggers would write one usage mark per booking (a million marks for the first
+    # report to read): set aside while loading; one whole-store mark below stands for them all.
+    triggers = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND "
+                           "tbl_name = 'booking'").fetchall()
+    for name, _sql in triggers:
+        con.execute(f'DROP TRIGGER "{name}"')
     now = ts(dt.datetime(2026, 1, 5, tzinfo=dt.UTC))
     con.execute("INSERT INTO organisation (id, code, name, is_host, advance_weeks, active) "
                 "VALUES (1, 'JCP', 'Jobcentre Plus', 1, NULL, 1)")
@@ -145,6 +152,12 @@ def generate(path: Path, bookings: int, sites: int, seed: int) -> dict:
     _flush(con, booking_rows, audit_rows)
     for _name, sql in indexes:
         con.execute(sql)
+    for _name, sql in triggers:
+        con.execute(sql)
+    # What a new store's migration leaves: the first report (or ``cospace init``) builds the
+    # usage summaries of the bookings already there.
+    con.execute("DELETE FROM usage_mark")
+    con.execute("INSERT INTO usage_mark (site_id, start_at, end_at) VALUES (NULL, NULL, NULL)")
     con.execute("COMMIT")
     con.execute("ANALYZE")
     con.execute("PRAGMA journal_mode = WAL")

@@ -3,8 +3,10 @@
     .venv/bin/python bench/tui_bench.py [--runs 5]
 
 1. *Start-up*: a fresh ``python`` process opens the demo store (``cospace init --demo``) and runs
-   the app headless; we time from spawning the process to the first frame drawn after the
-   board got its data (imports, store check, queries and first paint included). Where tmux is
+   the app headless; we time from spawning the process to its first frame, and to the first
+   frame drawn after the board got its data (imports, store check, queries and first paint
+   included), next to a bare Textual app (header, a line, footer) to its first frame,
+   interleaved run by run. Where tmux is
    installed, also the real ``cospace`` command in a tmux pane until the board text appears.
 2. *Re-render of a 60-space day* (one site, 60 spaces, 3–4 bookings each): painting every line
    of the board (what Textual asks for on a full refresh), moving the cursor (state change +
@@ -35,19 +37,40 @@ sys.path.insert(0, str(ROOT))
 NOW = "2026-11-23T10:05:00+00:00"  # a Monday, 10:05 London
 
 CHILD = r"""
-import sys, time
+import sys
 from tui.app import make_app
 app = make_app(sys.argv[1], "frontdesk", poll=False)
-def ready():
-    app.call_after_refresh(lambda: (print("READY", flush=True), app.exit()))
+
+class Timed(type(app)):
+    def on_mount(self):  # after the app's own on_mount (Textual calls both)
+        self.call_after_refresh(lambda: print("FIRST", flush=True))
+
+app.__class__ = Timed
 orig = app.board_ready
 def board_ready():
     first = not app.first_data_shown
     orig()
     if first:
-        ready()
+        app.call_after_refresh(lambda: (print("READY", flush=True), app.exit()))
 app.board_ready = board_ready
 app.run(headless=True, size=(100, 30))
+"""
+
+#: The baseline: a bare Textual app (a header, one line of text, a footer) to its first frame.
+BARE = r"""
+from textual.app import App
+from textual.widgets import Footer, Header, Static
+
+class Bare(App):
+    def compose(self):
+        yield Header()
+        yield Static("loading")
+        yield Footer()
+
+    def on_mount(self):
+        self.call_after_refresh(lambda: (print("FIRST", flush=True), self.exit()))
+
+Bare().run(headless=True, size=(100, 30))
 """
 
 
@@ -59,18 +82,32 @@ def demo_store(folder: Path) -> str:
     return url
 
 
-def startup_headless(url: str) -> float:
+def startup_headless(url: str) -> tuple[float, float]:
+    """(seconds to the first frame, seconds to the first frame with the board's data)."""
     env = {**os.environ, "COSPACE_NOW": NOW}
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", CHILD, url], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
     assert proc.stdout is not None
-    line = proc.stdout.readline()
-    elapsed = time.perf_counter() - t0
+    seen: dict[str, float] = {}
+    for line in proc.stdout:
+        seen[line.strip()] = time.perf_counter() - t0
+        if "READY" in seen:
+            break
     proc.wait(timeout=30)
-    if "READY" not in line:
+    if "READY" not in seen or "FIRST" not in seen:
         raise RuntimeError(f"the app did not start: {proc.stderr.read() if proc.stderr else ''}")
-    return elapsed
+    return seen["FIRST"], seen["READY"]
+
+
+def bare_textual() -> float:
+    """Seconds from spawning a bare Textual app to its first frame."""
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", BARE], capture_output=True, text=True,
+                          cwd=ROOT, timeout=30)
+    if "FIRST" not in proc.stdout:
+        raise RuntimeError(f"the bare app did not start: {proc.stderr}")
+    return time.perf_counter() - t0
 
 
 def startup_tmux(url: str) -> float | None:
@@ -100,7 +137,7 @@ def big_site(folder: Path):  # type: ignore[no-untyped-def]
 
     from booking.service import Cospace
 
-    clock_now = pendulum.parse(NOW)
+    clock_now = pendulum.instance(dt.datetime.fromisoformat(NOW))
     cs, _ = Cospace.init(f"sqlite:///{folder / 'big.db'}", "admin", lambda: clock_now)
     cs.add_org("JCP", "Jobcentre Plus", host=True)
     for code in ("NCS", "CNCL", "CAB", "PROB"):
@@ -175,7 +212,17 @@ def main() -> None:
         folder = Path(tmp)
         url = demo_store(folder)
         startup_headless(url)  # warm the disk cache and .pyc files
-        heads = [startup_headless(url) for _ in range(args.runs)]
+        bare_textual()
+        firsts, heads, bares = [], [], []
+        for _ in range(args.runs):  # interleaved: the same load on both
+            first, data = startup_headless(url)
+            firsts.append(first)
+            heads.append(data)
+            bares.append(bare_textual())
+        gaps = [a - b for a, b in zip(firsts, bares, strict=True)]
+        print(f"start-up, launch to the first frame (headless, demo site): median "
+              f"{ms(firsts)}; a bare Textual app's first frame, same run: {ms(bares)}; "
+              f"difference pair by pair: median {ms(gaps)} (target <= 150 ms)")
         print(f"start-up, launch to first frame with data (headless, demo site): "
               f"median {ms(heads)} of {args.runs} (min {min(heads) * 1000:.0f} ms, "
               f"max {max(heads) * 1000:.0f} ms)")

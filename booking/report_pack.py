@@ -145,10 +145,10 @@ def _table(report: Report, columns: Sequence[str], headings: Sequence[str],
         for c in columns:
             v = r.get(c)
             if c in report.by:
-                text = KIND_LABELS.get(v, v) if c == "kind" else v
+                text = KIND_LABELS.get(str(v), v) if c == "kind" else v
                 out.append(f'<td class="t">{escape(str(text if text is not None else "-"))}</td>')
             elif c in fractions:
-                out.append(f"<td>{_pct(v)}</td>")
+                out.append(f"<td>{_pct(float(v or 0))}</td>")
             elif c == "charge":
                 out.append(f"<td>{v:,.2f}</td>")
             elif isinstance(v, float):

@@ -56,6 +56,7 @@ from booking.timeutil import day_bounds, utc, wall
 from db import report_queries as rq
 from db import usage_queries as uq
 from db.engine import read_tx
+from db.usage_queries import Connection
 
 REPORT_KINDS = ("utilisation", "occupancy", "demand", "attendance", "share", "shortfall",
                 "trend")
@@ -372,12 +373,24 @@ def _add(acc: dict[str, float], status: str, kind: str, count: int, minutes: flo
 
 
 def summary_table(by: Sequence[str]) -> str:
-    """The smallest usage summary (:mod:`booking.usage`) that holds grouping ``by``."""
+    """The smallest usage summary (:mod:`booking.usage`) that holds grouping ``by``.
+
+    Groupings by space, or by hour with the organisation, need no day of the week: their
+    whole months come from a month rollup of ``usage_piece`` (``usage_space_month``,
+    ``usage_org_month``), a few rows per space or organisation a month rather than one per
+    day."""
     fields = set(by)
+    by_day = bool(fields & {"weekday", "week"})
     if "space" in fields:
-        return "usage_piece" if fields & {"org", "hour"} else "usage_space"
+        if "org" in fields:
+            return "usage_piece"
+        if "hour" in fields or not by_day:
+            return "usage_piece" if by_day else "usage_space_month"
+        return "usage_space"
     if "hour" in fields:
-        return "usage_piece" if "org" in fields else "usage_hour"
+        if "org" in fields:
+            return "usage_piece" if by_day else "usage_org_month"
+        return "usage_hour"
     return "usage_day"
 
 
@@ -439,7 +452,7 @@ class Reports:
             actor = self.app.load_actor(conn)
             permissions.require_admin_action(actor, "reports")
             if site_codes:
-                sites = []
+                sites: list[SiteInfo] = []
                 for code in site_codes:
                     site = self.app.lookup_site(conn, code=code)
                     if site.id not in {s.id for s in sites}:
@@ -479,17 +492,17 @@ class Reports:
                 per_time[(day if keys.need_day else None, hour)] += minutes
             by_space = "space" in keys.by
             for kind, spaces in kinds:
-                for (day, hour), minutes in per_time.items():
+                for (on, hour), minutes in per_time.items():
                     if by_space:
                         for sp in spaces:
-                            out[keys.key(site_id=site.id, kind=kind, space_id=sp.id, day=day,
+                            out[keys.key(site_id=site.id, kind=kind, space_id=sp.id, day=on,
                                          hour=hour, without_org=True)] += minutes
                     else:
-                        out[keys.key(site_id=site.id, kind=kind, day=day, hour=hour,
+                        out[keys.key(site_id=site.id, kind=kind, day=on, hour=hour,
                                      without_org=True)] += minutes * len(spaces)
         return out
 
-    def _booked(self, conn: Any, scope: _Scope, keys: _Keys, **kw: Any
+    def _booked(self, conn: Connection, scope: _Scope, keys: _Keys, **kw: Any
                 ) -> dict[tuple, dict[str, float]]:
         """Per grouping key: bookings and minutes in all (``bookings``, ``booked_min``) and by
         status (``checked_in``/``checked_in_min``, ``no_shows``/``no_show_min``,
@@ -507,11 +520,13 @@ class Reports:
             self._booked_from_summary(conn, scope, keys, sums, table, **kw)
         return sums
 
-    def _booked_from_summary(self, conn: Any, scope: _Scope, keys: _Keys,
+    def _booked_from_summary(self, conn: Connection, scope: _Scope, keys: _Keys,
                              sums: dict[tuple, dict[str, float]], table: str, *,
                              started_before: dt.datetime | None = None,
                              rates: dict[str, float] | None = None, **_kw: Any) -> None:
-        group = ["site_id", "kind", "status"]
+        # The site only when grouped by it: a region's rows are then one per group, not per
+        # site and group.
+        group = (["site_id"] if "site" in keys.by else []) + ["kind", "status"]
         group += [c for f, c in (("space", "space_id"), ("org", "org_id"), ("weekday", "weekday"),
                                  ("week", "week"), ("month", "month"), ("hour", "hour"))
                   if f in keys.by]
@@ -521,7 +536,8 @@ class Reports:
                 today = wall(started_before, window.tz).date()
             for r in uq.summed(conn, table, window.site_ids, scope.start, scope.end, group,
                                kind=scope.kind, before=today):
-                k = keys.key(site_id=r["site_id"], kind=r["kind"], space_id=r.get("space_id"),
+                k = keys.key(site_id=r.get("site_id", 0), kind=r["kind"],
+                             space_id=r.get("space_id"),
                              org_id=r.get("org_id"), weekday=r.get("weekday"),
                              week=r.get("week"), month=r.get("month"), hour=r.get("hour"))
                 _add(sums[k], r["status"], r["kind"], r["bookings"], r["minutes"], rates)
@@ -546,7 +562,7 @@ class Reports:
                                               min(window.hi, started_before), kind=scope.kind):
                     count(b, wall(b.start_at, window.tz))
 
-    def _booked_directly(self, conn: Any, scope: _Scope, keys: _Keys,
+    def _booked_directly(self, conn: Connection, scope: _Scope, keys: _Keys,
                          sums: dict[tuple, dict[str, float]], *,
                          started_before: dt.datetime | None = None,
                          rates: dict[str, float] | None = None, **_kw: Any) -> None:
@@ -575,7 +591,7 @@ class Reports:
                     _add(sums[k], r["status"], r["kind"], count, n * minutes, rates)
                     count = 0
 
-    def _utilisation(self, conn: Any, scope: _Scope, keys: _Keys, _rates: Any
+    def _utilisation(self, conn: Connection, scope: _Scope, keys: _Keys, _rates: Any
                      ) -> list[dict[str, Any]]:
         avail = self._available(scope, keys)
         booked = self._booked(conn, scope, keys)
@@ -593,16 +609,20 @@ class Reports:
                          "utilisation": _frac(bk, a), "used_utilisation": _frac(used, a)})
         return rows
 
-    def _occupancy_sums(self, conn: Any, scope: _Scope, keys: _Keys) -> dict[tuple, dict]:
+    def _occupancy_sums(self, conn: Connection, scope: _Scope, keys: _Keys) -> dict[tuple, dict]:
         spaces: dict[tuple[int, str], int] = defaultdict(int)
         for sp in scope.active_spaces():
             spaces[(sp.site_id, sp.kind)] += 1
         out: dict[tuple, dict[str, Any]] = {}
         site_by_id = scope.site_by_id
-        # Opening hours per group: every active (site, kind) counts, booked or not.
+        # Opening hours per group: every active (site, kind) counts, booked or not (a site's
+        # open days worked out once for all its kinds).
+        opened: dict[int, list[tuple[dt.date, int | None, float]]] = {}
         for (site_id, kind), n in spaces.items():
-            for day, _hour, minutes in open_minutes(site_by_id[site_id], scope.start, scope.end,
-                                                  False):
+            if site_id not in opened:
+                opened[site_id] = open_minutes(site_by_id[site_id], scope.start, scope.end,
+                                               False)
+            for day, _hour, minutes in opened[site_id]:
                 k = keys.key(site_id=site_id, kind=kind, day=day)
                 acc = out.setdefault(k, {"spaces": n, "open_min": 0.0, "peak": 0,
                                          "saturated_min": 0.0})
@@ -641,15 +661,15 @@ class Reports:
                 cap = spaces.get((site_id, kind), 0)
                 if cap == 0:
                     continue
-                for day, peak, saturated in sweep(events, cap, bounds, days):
-                    k = keys.key(site_id=site_id, kind=kind, day=day)
+                for on, peak, saturated in sweep(events, cap, bounds, days):
+                    k = keys.key(site_id=site_id, kind=kind, day=on)
                     acc = out.setdefault(k, {"spaces": cap, "open_min": 0.0, "peak": 0,
                                              "saturated_min": 0.0})
                     acc["peak"] = max(acc["peak"], peak)
                     acc["saturated_min"] += saturated
         return out
 
-    def _occupancy(self, conn: Any, scope: _Scope, keys: _Keys, _rates: Any
+    def _occupancy(self, conn: Connection, scope: _Scope, keys: _Keys, _rates: Any
                    ) -> list[dict[str, Any]]:
         rows = []
         sums = self._occupancy_sums(conn, scope, keys)
@@ -661,7 +681,7 @@ class Reports:
                          "saturated_share": _frac(acc["saturated_min"], acc["open_min"])})
         return rows
 
-    def _unmet_sums(self, conn: Any, scope: _Scope, keys: _Keys) -> dict[tuple, list[float]]:
+    def _unmet_sums(self, conn: Connection, scope: _Scope, keys: _Keys) -> dict[tuple, list[float]]:
         sums: dict[tuple, list[float]] = defaultdict(lambda: [0, 0.0])
         for window in scope.windows:
             for r in rq.unmet(conn, window, kind=scope.kind):
@@ -671,13 +691,13 @@ class Reports:
                 sums[k][1] += r["requested_min"]
         return sums
 
-    def _demand(self, conn: Any, scope: _Scope, keys: _Keys, _rates: Any
+    def _demand(self, conn: Connection, scope: _Scope, keys: _Keys, _rates: Any
                 ) -> list[dict[str, Any]]:
         sums = self._unmet_sums(conn, scope, keys)
         return [{**keys.fields(k), "requests": int(sums[k][0]), "hours": _h(sums[k][1])}
                 for k in sorted(sums, key=_sort_key)]
 
-    def _attendance(self, conn: Any, scope: _Scope, keys: _Keys, _rates: Any
+    def _attendance(self, conn: Connection, scope: _Scope, keys: _Keys, _rates: Any
                     ) -> list[dict[str, Any]]:
         sums = self._booked(conn, scope, keys, started_before=scope.now)
         rows = []
@@ -693,7 +713,7 @@ class Reports:
                          "released_rate": _frac(s["released"], n)})
         return rows
 
-    def _share(self, conn: Any, scope: _Scope, keys: _Keys, rates: dict[str, float]
+    def _share(self, conn: Connection, scope: _Scope, keys: _Keys, rates: dict[str, float]
                ) -> list[dict[str, Any]]:
         kw: dict[str, Any] = {"rates": rates} if rates else {}
         sums = self._booked(conn, scope, keys, **kw)
@@ -718,7 +738,7 @@ class Reports:
             rows.append(row)
         return rows
 
-    def _shortfall(self, conn: Any, scope: _Scope, keys: _Keys, _rates: Any
+    def _shortfall(self, conn: Connection, scope: _Scope, keys: _Keys, _rates: Any
                    ) -> list[dict[str, Any]]:
         avail = self._available(scope, keys)
         booked = self._booked(conn, scope, keys)
@@ -748,7 +768,7 @@ class Reports:
             r["rank"] = rank
         return rows
 
-    def _trend(self, conn: Any, scope: _Scope, keys: _Keys, _rates: Any
+    def _trend(self, conn: Connection, scope: _Scope, keys: _Keys, _rates: Any
                ) -> list[dict[str, Any]]:
         """Per week (or month) and kind: the measures an estates team follows over time."""
         avail = self._available(scope, keys)
@@ -839,7 +859,7 @@ def _with_previous(row: dict[str, Any], old: dict[str, Any] | None, measures: Se
     return out
 
 
-def _all_sites(conn: Any) -> Sequence[Any]:
+def _all_sites(conn: Connection) -> Sequence[Any]:
     from db import queries as q
 
     return q.all_sites(conn)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-import holidays
-
 from booking.errors import RuleViolation
 from booking.limits import DEFAULT_HORIZON_WEEKS
 from booking.models import KIND_LABELS, MAX_MINUTES, OrgInfo, SiteInfo, SpaceInfo
@@ -21,6 +19,8 @@ from booking.timeutil import GRID_MINUTES, WEEKDAY_NAMES, hm, to_local, wall
 def _bank_holidays(region: str, year: int) -> dict[dt.date, str]:
     if not region:
         return {}
+    import holidays  # ~50 ms of calendars: only when a day's bank holidays are asked for
+
     return dict(holidays.country_holidays("GB", subdiv=region, years=year).items())
 
 

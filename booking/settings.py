@@ -6,13 +6,13 @@ import getpass
 import os
 from pathlib import Path
 
-import platformdirs
-
 DB_ENV = "COSPACE_DB"
 USER_ENV = "COSPACE_USER"
 
 
 def default_db_path() -> Path:
+    import platformdirs  # only without --db or COSPACE_DB: ~10% of a command's start-up
+
     return Path(platformdirs.user_data_dir("cospace", appauthor=False)) / "cospace.db"
 
 

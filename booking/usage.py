@@ -36,11 +36,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
-
 from booking.models import MAX_BOOKING_MINUTES
 from db import usage_queries as uq
 from db.engine import read_tx, write_tx
+from db.usage_queries import Connection, Engine
 
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _UTC_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -307,28 +306,31 @@ def _local_days(clock: LocalClock, start: dt.datetime, end: dt.datetime) -> list
     return out
 
 
-def _write(conn, site_id: int, summary: DaySummary) -> None:  # type: ignore[no-untyped-def]
+def _write(conn: Connection, site_id: int, summary: DaySummary) -> None:
     for name, rows in summary.rows(site_id, uq.day_value(conn)).items():
         uq.write_rows(conn, name, rows)
 
 
-def rebuild_site(conn, site_id: int, tz: str) -> int:  # type: ignore[no-untyped-def]
+def rebuild_site(conn: Connection, site_id: int, tz: str) -> int:
     """Replace every summary row of a site from its bookings; returns the days covered."""
     uq.clear_days(conn, site_id)
     rows = _covered_rows(uq.site_bookings(conn, uq.site_space_ids(conn, site_id)))
     if not rows:
+        uq.rebuild_months(conn, site_id)
         return 0
     lo, hi = min(r[4] for r in rows), max(r[5] for r in rows)
     clock = LocalClock(tz, lo - 2 * 86400, hi + 2 * 86400)
     first, last = _local_day(clock, lo), _local_day(clock, hi - 1)
     _write(conn, site_id, summarise(rows, clock, first, last))
+    uq.rebuild_months(conn, site_id)
     return (last - first).days + 1
 
 
-def rebuild_days(conn, site_id: int, clock: LocalClock,  # type: ignore[no-untyped-def]
+def rebuild_days(conn: Connection, site_id: int, clock: LocalClock,
                  days: Sequence[dt.date]) -> int:
     """Replace a site's summary rows for ``days`` (sorted; ``clock`` covers them) from the
-    bookings on them, one read per run of consecutive days."""
+    bookings on them, one read per run of consecutive days, then the month rollups of the
+    months they fall in."""
     spaces = uq.site_space_ids(conn, site_id)
     for first, last in _runs(days):
         lo = dt.datetime.fromtimestamp(clock.midnight(first), dt.UTC)
@@ -337,6 +339,7 @@ def rebuild_days(conn, site_id: int, clock: LocalClock,  # type: ignore[no-untyp
         rows = _covered_rows(uq.site_bookings(conn, spaces, lo=lo, hi=hi,
                                               max_minutes=MAX_BOOKING_MINUTES))
         _write(conn, site_id, summarise(rows, clock, first, last))
+    uq.rebuild_months(conn, site_id, [f"{d:%Y-%m}" for d in days])
     return len(days)
 
 

@@ -116,7 +116,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         p.add_argument("--json", action="store_true", help="print the result as JSON")
         p.set_defaults(func=func)
         if name == "cancel":  # cancel --org/--staff --from --to: issue 8, cli/io.py
-            from cli.io import add_bulk_cancel_arguments
+            from cli.bulk_args import add_bulk_cancel_arguments
 
             add_bulk_cancel_arguments(p)
 

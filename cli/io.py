@@ -13,6 +13,7 @@ from booking.errors import InvalidInput
 from booking.models import BookingView
 from booking.service import Cospace
 from booking.timeutil import human_span, parse_date
+from cli.bulk_args import add_bulk_cancel_arguments  # noqa: F401  (its home before)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -81,19 +82,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="csv (default) or xlsx (Excel; needs --out)")
     p.add_argument("--out", metavar="FILE", help="write here (default standard output)")
     p.set_defaults(func=cmd_export_bookings)
-
-
-def add_bulk_cancel_arguments(p: argparse.ArgumentParser) -> None:
-    """The bulk form of ``cancel``: used when no BOOKING_ID is given."""
-    g = p.add_argument_group("cancel several at once (instead of BOOKING_ID)")
-    g.add_argument("--org", help="bookings of this organisation")
-    g.add_argument("--staff", metavar="LOGIN", help="bookings made by this staff member")
-    g.add_argument("--from", dest="date_from", metavar="DATE", help="first day, YYYY-MM-DD")
-    g.add_argument("--to", dest="date_to", metavar="DATE",
-                   help="last day, YYYY-MM-DD (inclusive)")
-    g.add_argument("--dry-run", action="store_true", help="list what would be cancelled")
-    g.add_argument("--yes", action="store_true",
-                   help="confirm without asking (scripts); without it a terminal asks once")
 
 
 def _open(url: str, login: str) -> Cospace:

@@ -127,26 +127,49 @@ def modules_for(command: str | None) -> list[str | ModuleType]:
     return [m for m in COMMAND_MODULES if _name(m) in homes]
 
 
+class _Version(argparse.Action):
+    """``--version``: the installed version is looked up only when asked for (reading the
+    distribution's metadata costs more than parsing a whole command line)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0,
+                         help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        parser._print_message(f"cospace {version()}\n", sys.stdout)
+        parser.exit()
+
+
+class _MainParser(Parser):
+    """The top-level parser: its epilog names the default store, found (platformdirs) only
+    when the help is printed."""
+
+    def format_help(self) -> str:
+        if self.epilog is None:
+            from booking.settings import default_db_path
+
+            self.epilog = ENVIRONMENT.format(default=default_db_path()) + "\n\n" + TRUST_NOTE
+        return super().format_help()
+
+
 def build_parser(modules: Iterable[str | ModuleType] | None = None) -> argparse.ArgumentParser:
     """The whole parser (every command), or only the commands of ``modules``."""
-    from booking.settings import default_db_path
-
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=argparse.SUPPRESS, metavar="URL",
                         help="the store: a SQLAlchemy URL or a SQLite file path (env COSPACE_DB)")
     common.add_argument("--as", dest="login", default=argparse.SUPPRESS, metavar="LOGIN",
                         help="acting staff login (env COSPACE_USER); SQLite only, or an "
                              "administrator on PostgreSQL")
-    parser = Parser(
+    parser = _MainParser(
         prog="cospace",
         description="Room and desk booking for shared jobcentres. "
                     "With no command, opens the terminal app.",
-        epilog=ENVIRONMENT.format(default=default_db_path()) + "\n\n" + TRUST_NOTE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=f"cospace {version()}",
-                        help="print the version and exit")
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for entry in COMMAND_MODULES if modules is None else modules:
         _module(entry).register(sub, common)

@@ -10,8 +10,6 @@ few milliseconds (no third-party import, one small file read).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import importlib.util
 import sys
 from collections.abc import Sequence
@@ -56,6 +54,9 @@ def overwritten(root: Path | None = None) -> list[str]:
     records = sorted(root.glob("cospace-*.dist-info/RECORD"))
     if not records:
         return []
+    import base64  # only for an installed wheel's record: an editable install has none
+    import hashlib
+
     wanted = {f"{name}/__init__.py" for name in PACKAGES}
     out = []
     for line in records[-1].read_text(encoding="utf-8").splitlines():

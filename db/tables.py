@@ -429,3 +429,6 @@ class Outbox(StoreTable, table=True):
         default=None, sa_type=UTCDateTime, nullable=True)
     last_error: str = Field(
         default="", sa_type=String(500), nullable=False)
+
+
+from db.tables_usage import USAGE_ORG_MONTH, USAGE_SPACE_MONTH  # noqa: E402,F401  (migration 0009)

@@ -14,15 +14,24 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Date, Integer, String, bindparam, text
+from sqlalchemy import Connection as Connection  # re-exported: booking types with it
+from sqlalchemy import Date, Integer, String, bindparam, text
+from sqlalchemy import Engine as Engine  # re-exported: booking types with it
 
 from db.tables import USAGE_DAY, USAGE_HOUR, USAGE_LEVEL, USAGE_PIECE, USAGE_SPACE
+from db.tables_usage import USAGE_ORG_MONTH, USAGE_SPACE_MONTH
 from db.types import UTCDateTime
 
 #: First key of the PostgreSQL advisory lock that one refresh of a site holds (the second
 #: is the site id), so two terminals never recompute the same site at once.
 LOCK_KEY = 0x0C05
 TABLES = {t.name: t for t in (USAGE_DAY, USAGE_HOUR, USAGE_SPACE, USAGE_PIECE, USAGE_LEVEL)}
+#: The month rollups of ``usage_piece`` (migration 0009): per table, its key columns after
+#: site and month, and the column carried beside them.
+MONTH_ROLLUPS = {
+    USAGE_ORG_MONTH.name: (("kind", "org_id", "status", "hour"), None),
+    USAGE_SPACE_MONTH.name: (("space_id", "status", "hour"), "kind"),
+}
 #: Columns a summed read may group by, per table.
 GROUPABLE = {
     "usage_day": {"site_id", "kind", "org_id", "status", "weekday", "week", "month"},
@@ -31,6 +40,8 @@ GROUPABLE = {
     "usage_piece": {"site_id", "space_id", "kind", "org_id", "status", "hour", "weekday",
                     "week", "month"},
     "usage_level": {"site_id", "kind", "weekday", "week", "month"},
+    "usage_org_month": {"site_id", "kind", "org_id", "status", "hour", "month"},
+    "usage_space_month": {"site_id", "space_id", "kind", "status", "hour", "month"},
 }
 
 
@@ -171,6 +182,34 @@ def clear_days(conn: Connection, site_id: int, first: dt.date | None = None,
         conn.execute(w.statement(f"DELETE FROM {name}"), w.params)
 
 
+def rebuild_months(conn: Connection, site_id: int, months: Sequence[str] | None = None
+                   ) -> None:
+    """Recompute the site's month rollups for ``months`` (``2026-11``; every month without
+    them) from its ``usage_piece`` rows, in the database."""
+    if months is not None and not months:
+        return
+    for name, (keys, beside) in MONTH_ROLLUPS.items():
+        w = _Where().add("site_id = :s", s=site_id)
+        source = _Where().add("site_id = :s", s=site_id)
+        if months is not None:
+            wanted = sorted(set(months))
+            w.add("month IN :months", months=wanted)
+            # The days of those months, so the read follows usage_piece's key (site, day)
+            # rather than every row of the site.
+            first = dt.date.fromisoformat(f"{wanted[0]}-01")
+            last = _next_month(dt.date.fromisoformat(f"{wanted[-1]}-01"))
+            source.add("day >= :d0", d0=first).add("day < :d1", d1=last)
+            source.add("month IN :months", months=wanted)
+        conn.execute(w.statement(f"DELETE FROM {name}"), w.params)
+        cols = ", ".join(keys)
+        extra = f", {beside}" if beside else ""
+        extra_sum = f", MAX({beside})" if beside else ""
+        conn.execute(source.statement(
+            f"INSERT INTO {name} (site_id, month, {cols}{extra}, minutes, bookings) "
+            f"SELECT site_id, month, {cols}{extra_sum}, SUM(minutes), SUM(bookings) "
+            f"FROM usage_piece", f"GROUP BY site_id, month, {cols}"), source.params)
+
+
 def day_value(conn: Connection) -> Callable[[dt.date], Any]:
     """How a summary's day is written: a ``date`` for PostgreSQL, ISO text for SQLite (what
     SQLAlchemy's ``Date`` stores there)."""
@@ -200,26 +239,81 @@ def write_rows(conn: Connection, name: str, rows: Sequence[tuple]) -> None:
 
 
 # --------------------------------------------------------------------------- reading
+def month_split(first: dt.date, last: dt.date
+                ) -> tuple[tuple[str, str] | None, list[tuple[dt.date, dt.date]]]:
+    """``first``..``last`` as its whole months (first and last ``2026-11``, or None) and the
+    runs of days outside them (at most two: the ends of the first and last month)."""
+    start = first if first.day == 1 else _next_month(first)
+    end = last if (last + dt.timedelta(days=1)).day == 1 else \
+        last.replace(day=1) - dt.timedelta(days=1)
+    if start > end:
+        return None, [(first, last)] if first <= last else []
+    edges = []
+    if first < start:
+        edges.append((first, start - dt.timedelta(days=1)))
+    if end < last:
+        edges.append((end + dt.timedelta(days=1), last))
+    return (f"{start:%Y-%m}", f"{end:%Y-%m}"), edges
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
 def summed(conn: Connection, name: str, site_ids: Sequence[int], first: dt.date, last: dt.date,
            group: Sequence[str], *, kind: str | None = None, before: dt.date | None = None
            ) -> list[dict[str, Any]]:
     """Sums of ``bookings`` and ``minutes`` of summary ``name`` over the sites' local days
-    ``first``..``last`` (and before ``before``), grouped by ``group``."""
+    ``first``..``last`` (and before ``before``), grouped by ``group``.
+
+    A month rollup (:data:`MONTH_ROLLUPS`) serves the whole months of the period; the days
+    of its first and last month outside them are read from ``usage_piece``, and the two
+    added up here."""
     bad = set(group) - GROUPABLE[name]
     if bad:
         raise ValueError(f"{name} cannot be grouped by {sorted(bad)}")
-    w = _Where().add("site_id IN :ids", ids=list(site_ids))
-    w.add("day >= :a", a=first).add("day <= :b", b=last)
+    if name not in MONTH_ROLLUPS:
+        return _summed(conn, name, site_ids, group, [("day >= :a", first), ("day <= :b", last)]
+                       + ([("day < :before", before)] if before is not None else []), kind)
     if before is not None:
-        w.add("day < :before", before=before)
+        last = min(last, before - dt.timedelta(days=1))
+    months, edges = month_split(first, last)
+    parts: list[list[dict[str, Any]]] = []
+    if months is not None:
+        parts.append(_summed(conn, name, site_ids, group, [("month >= :a", months[0]),
+                                                           ("month <= :b", months[1])], kind))
+    for a, b in edges:
+        parts.append(_summed(conn, "usage_piece", site_ids, group,
+                             [("day >= :a", a), ("day <= :b", b)], kind))
+    if len(parts) == 1:
+        return parts[0]
+    merged: dict[tuple, dict[str, Any]] = {}
+    for part in parts:
+        for d in part:
+            k = tuple(d[g] for g in group)
+            got = merged.get(k)
+            if got is None:
+                merged[k] = d
+            else:
+                got["bookings"] += d["bookings"]
+                got["minutes"] += d["minutes"]
+    return list(merged.values())
+
+
+def _summed(conn: Connection, name: str, site_ids: Sequence[int], group: Sequence[str],
+            bounds: Sequence[tuple[str, Any]], kind: str | None) -> list[dict[str, Any]]:
+    w = _Where().add("site_id IN :ids", ids=list(site_ids))
+    for condition, value in bounds:
+        w.add(condition, **{condition.rsplit(":", 1)[1]: value})
     if kind is not None:
         w.add("kind = :kind", kind=kind)
     cols = ", ".join(group)
     stmt = w.statement(f"SELECT {cols}, SUM(bookings) AS bookings, SUM(minutes) AS minutes "
                        f"FROM {name}", f"GROUP BY {cols}")
+    names = (*group, "bookings", "minutes")
     out = []
-    for r in conn.execute(stmt, w.params):
-        d = dict(r._mapping)
+    for r in conn.execute(stmt, w.params).all():
+        d = dict(zip(names, r, strict=True))
         d["bookings"] = int(d["bookings"] or 0)
         d["minutes"] = float(d["minutes"] or 0.0)
         out.append(d)

@@ -14,6 +14,7 @@ from booking import usage
 from booking.reports import REPORT_KINDS, Reports, summary_table
 from db import queries as q
 from db.engine import read_tx, write_tx
+from db.usage_queries import month_split
 from tests.conftest import as_user
 
 
@@ -76,8 +77,27 @@ def test_summary_table_choice():
     assert summary_table(("org", "kind", "month")) == "usage_day"
     assert summary_table(("weekday", "hour")) == "usage_hour"
     assert summary_table(("space", "week")) == "usage_space"
-    for by in (("org", "hour"), ("space", "org"), ("space", "hour"), ("space", "org", "week")):
+    # No day of the week: whole months come from the month rollups of usage_piece.
+    assert summary_table(("org", "hour")) == "usage_org_month"
+    assert summary_table(("org", "hour", "month", "kind")) == "usage_org_month"
+    assert summary_table(("space", "hour")) == "usage_space_month"
+    assert summary_table(("space",)) == "usage_space_month"
+    for by in (("org", "hour", "weekday"), ("space", "org"), ("space", "hour", "week"),
+               ("space", "org", "week")):
         assert summary_table(by) == "usage_piece"
+
+
+def test_month_split():
+    d = dt.date
+    assert month_split(d(2026, 10, 1), d(2026, 11, 30)) == (("2026-10", "2026-11"), [])
+    assert month_split(d(2026, 9, 14), d(2026, 11, 5)) == (
+        ("2026-10", "2026-10"),
+        [(d(2026, 9, 14), d(2026, 9, 30)), (d(2026, 11, 1), d(2026, 11, 5))])
+    assert month_split(d(2026, 10, 2), d(2026, 10, 31)) == (
+        None, [(d(2026, 10, 2), d(2026, 10, 31))])
+    assert month_split(d(2026, 12, 1), d(2027, 1, 31)) == (("2026-12", "2027-01"), [])
+    assert month_split(d(2026, 2, 1), d(2026, 2, 28)) == (("2026-02", "2026-02"), [])
+    assert month_split(d(2026, 11, 3), d(2026, 11, 2)) == (None, [])
 
 
 # ------------------------------------------------------------------ a random store
@@ -130,7 +150,11 @@ GROUPINGS = {
     "trend": [None, "month,site"],
 }
 PERIODS = [(FIRST, dt.date(2026, 11, 20)), (dt.date(2026, 10, 25), dt.date(2026, 10, 25)),
-           (dt.date(2026, 10, 27), dt.date(2026, 11, 2))]
+           (dt.date(2026, 10, 27), dt.date(2026, 11, 2)),
+           # whole months (both clock changes inside) from the month rollups, with and
+           # without days of a first and last month around them
+           (dt.date(2026, 10, 1), dt.date(2026, 11, 30)),
+           (dt.date(2026, 9, 28), dt.date(2026, 11, 4))]
 
 
 def assert_same_reports(app, kind_filter: str | None = None) -> int:  # type: ignore[no-untyped-def]
@@ -151,7 +175,8 @@ def assert_same_reports(app, kind_filter: str | None = None) -> int:  # type: ig
 def summary_rows(app) -> dict[str, list[tuple]]:  # type: ignore[no-untyped-def]
     out = {}
     with read_tx(app.engine) as conn:
-        for name in ("usage_day", "usage_hour", "usage_space", "usage_piece", "usage_level"):
+        for name in ("usage_day", "usage_hour", "usage_space", "usage_piece", "usage_level",
+                     "usage_org_month", "usage_space_month"):
             rows = conn.execute(text(f"SELECT * FROM {name}")).all()
             out[name] = sorted((tuple(str(v) if isinstance(v, dt.date) else v for v in r)
                                 for r in rows), key=repr)
