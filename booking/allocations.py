@@ -146,8 +146,9 @@ def peak(intervals: Sequence[Interval],
 
     candidates = {ws for ws, _ in within} | {s for s, _ in intervals if inside(s)}
     # ends (-1) sort before starts (+1) at the same instant: half-open intervals
-    events = sorted([(s, 1) for s, _ in intervals] + [(e, -1) for _, e in intervals]
-                    + [(t, 0) for t in candidates], key=lambda ev: (ev[0], ev[1] != -1, ev[1]))
+    marks: list[tuple[dt.datetime, int]] = [(s, 1) for s, _ in intervals]
+    marks += [(e, -1) for _, e in intervals] + [(t, 0) for t in candidates]
+    events = sorted(marks, key=lambda ev: (ev[0], ev[1] != -1, ev[1]))
     best, when, count = 0, None, 0
     for t, delta in events:
         count += delta

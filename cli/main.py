@@ -221,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the exit code is the contract (0, 1 or 2; never a traceback)."""
     real_out, real_err = sys.stdout, sys.stderr
     out, err = SafeStream(real_out), SafeStream(real_err)
-    sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
+    sys.stdout, sys.stderr = out, err
     try:
         return _main(list(sys.argv[1:] if argv is None else argv), out, err, real_out, real_err)
     finally:

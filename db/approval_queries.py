@@ -13,10 +13,10 @@ from sqlalchemy import Connection, Row, Table, select, update
 
 from db.tables import Booking, Organisation, Site, Space
 
-B: Table = Booking.__table__  # type: ignore[attr-defined]
-SP: Table = Space.__table__  # type: ignore[attr-defined]
-SITE: Table = Site.__table__  # type: ignore[attr-defined]
-ORG: Table = Organisation.__table__  # type: ignore[attr-defined]
+B: Table = Booking.__table__
+SP: Table = Space.__table__
+SITE: Table = Site.__table__
+ORG: Table = Organisation.__table__
 
 #: The longest decision lead time a site may set, in hours (bounds the sweep's read).
 MAX_LEAD_HOURS = 24 * 14

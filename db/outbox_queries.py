@@ -28,15 +28,15 @@ from db.tables import (
     StoreSetting,
 )
 
-OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
-CONTACT = StaffContact.__table__  # type: ignore[attr-defined]
-STAFF = Staff.__table__  # type: ignore[attr-defined]
-BOOKING = Booking.__table__  # type: ignore[attr-defined]
-SPACE = Space.__table__  # type: ignore[attr-defined]
-SITE = Site.__table__  # type: ignore[attr-defined]
-ORG = Organisation.__table__  # type: ignore[attr-defined]
-AUDIT = Audit.__table__  # type: ignore[attr-defined]
-SETTING = StoreSetting.__table__  # type: ignore[attr-defined]
+OUTBOX = Outbox.__table__
+CONTACT = StaffContact.__table__
+STAFF = Staff.__table__
+BOOKING = Booking.__table__
+SPACE = Space.__table__
+SITE = Site.__table__
+ORG = Organisation.__table__
+AUDIT = Audit.__table__
+SETTING = StoreSetting.__table__
 #: Booking statuses that hold the slot (listed in a digest).
 HOLDING = ("confirmed", "checked_in", "provisional")
 

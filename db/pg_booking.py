@@ -167,7 +167,7 @@ _ROWS: dict[tuple[str, ...], Any] = {}
 def _context_row(names: list[str]) -> Any:
     key = tuple(names)
     if key not in _ROWS:
-        _ROWS[key] = namedtuple("BookingContext", key)  # type: ignore[misc]
+        _ROWS[key] = namedtuple("BookingContext", key)
     return _ROWS[key]
 
 

@@ -11,10 +11,10 @@ from sqlalchemy import Connection, Row, select
 
 from db.tables import ACTIVE_STATUSES, Booking, Organisation, Space, Staff, UnmetDemand
 
-B = Booking.__table__  # type: ignore[attr-defined]
-SP = Space.__table__  # type: ignore[attr-defined]
-ORG = Organisation.__table__  # type: ignore[attr-defined]
-STAFF = Staff.__table__  # type: ignore[attr-defined]
+B = Booking.__table__
+SP = Space.__table__
+ORG = Organisation.__table__
+STAFF = Staff.__table__
 
 
 def staff_names(conn: Connection) -> dict[str, str]:
@@ -41,7 +41,7 @@ def recent_unmet(conn: Connection, *, site_id: int, kind: str, start_at: dt.date
                  end_at: dt.datetime, org_id: int | None, since: dt.datetime) -> int | None:
     """The id of an unmet-demand record for the same site, kind, interval and organisation
     recorded at or after ``since``, or None."""
-    U = UnmetDemand.__table__  # type: ignore[attr-defined]
+    U = UnmetDemand.__table__
     org = U.c.org_id.is_(None) if org_id is None else U.c.org_id == org_id
     row = conn.execute(
         select(U.c.id).where(U.c.site_id == site_id, U.c.kind == kind,

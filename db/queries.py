@@ -85,7 +85,7 @@ class Prepared:
         keys = [c.key for c in stmt.exported_columns]
         assert len(set(keys)) == len(keys), keys
         # A named tuple class made at run time (its fields are the statement's columns).
-        self.row: Any = namedtuple("PreparedRow", keys) if keys else None  # type: ignore[misc]
+        self.row: Any = namedtuple("PreparedRow", keys) if keys else None
         self._plans: weakref.WeakKeyDictionary[Any, tuple] = weakref.WeakKeyDictionary()
 
     def _plan(self, dialect: Any) -> tuple:

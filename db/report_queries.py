@@ -230,7 +230,7 @@ def intervals(conn: Connection, window: Window, *, kind: str | None = None
            f"FROM booking b JOIN space sp ON sp.id = b.space_id WHERE sp.site_id IN :site_ids "
            f"AND b.status NOT IN ('cancelled', 'declined') AND {plus}b.start_at < {hi} "
            f"AND {plus}b.end_at > {lo}{kind_cond}")
-    return [tuple(r) for r in s.run(conn, sql)]  # type: ignore[misc]
+    return [tuple(r) for r in s.run(conn, sql)]
 
 
 def active_space_counts(conn: Connection, site_ids: Sequence[int]) -> dict[tuple[int, str], int]:

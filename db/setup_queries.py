@@ -30,7 +30,7 @@ CLOSURE = Closure.__table__
 ORG = Organisation.__table__
 SPACE = Space.__table__
 STAFF = Staff.__table__
-SETTING = StoreSetting.__table__  # type: ignore[attr-defined]
+SETTING = StoreSetting.__table__
 UNMET = UnmetDemand.__table__
 
 

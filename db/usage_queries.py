@@ -168,7 +168,7 @@ def site_bookings(conn: Connection, space_ids: Sequence[int], *, lo: dt.datetime
         f"SELECT b.space_id, sp.kind, b.org_id, b.status, {epoch.format('b.start_at')}, "
         f"{epoch.format('b.end_at')} FROM booking b JOIN space sp ON sp.id = b.space_id"),
         w.params).all()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return [tuple(r) for r in rows]
 
 
 # --------------------------------------------------------------------------- writing

@@ -17,11 +17,11 @@ from sqlalchemy import Connection, Row, Table, and_, func, insert, select, text,
 from db.security import guarded
 from db.tables import Organisation, Site, Space, Staff, WaitRequest
 
-W: Table = WaitRequest.__table__  # type: ignore[attr-defined]
-SITE: Table = Site.__table__  # type: ignore[attr-defined]
-SP: Table = Space.__table__  # type: ignore[attr-defined]
-ORG: Table = Organisation.__table__  # type: ignore[attr-defined]
-ST: Table = Staff.__table__  # type: ignore[attr-defined]
+W: Table = WaitRequest.__table__
+SITE: Table = Site.__table__
+SP: Table = Space.__table__
+ORG: Table = Organisation.__table__
+ST: Table = Staff.__table__
 
 _LISTED = (select(W, SITE.c.code.label("site_code"), SITE.c.tz, ORG.c.code.label("org_code"))
            .join(SITE, SITE.c.id == W.c.site_id).join(ORG, ORG.c.id == W.c.org_id))

@@ -51,7 +51,7 @@ class CospaceApp(ShowsWorkerErrors, BookingActions):
     CSS_PATH = "app.tcss"
     DEFAULT_MODE = "board"
 
-    def notify(self, message: str, *, title: str = "", severity: str = "information",  # type: ignore[override]
+    def notify(self, message: str, *, title: str = "", severity: str = "information",
                timeout: float | None = None, markup: bool = True) -> None:
         """Every notice is plain text: messages carry user text (purposes, names, codes)
         that must never run as markup or reach the terminal as control characters."""

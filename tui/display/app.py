@@ -127,7 +127,7 @@ class DisplayApp(App[int]):
             Text(f"{state.date_text} · {state.status_text}"))
         self._show_clock(state.time_text)
         view = self.query_one(DoorSign if self.source.door else SpaceList)
-        view.show(state)  # type: ignore[attr-defined]
+        view.show(state)
         self._show_legend()
 
     def show_stale(self, reason: str) -> None:

@@ -53,7 +53,7 @@ class FormCheckbox(Checkbox, inherit_bindings=False):
     BINDINGS = [Binding("space", "toggle_button", "Toggle", show=False)]
 
 
-class FormSelect(Select, inherit_bindings=False):  # type: ignore[type-arg]
+class FormSelect(Select, inherit_bindings=False):
     """A select that opens with space (or down/up): Enter submits the form it is in."""
 
     BINDINGS = [Binding("space,down,up", "show_overlay", "Choose", show=False)]

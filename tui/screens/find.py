@@ -256,7 +256,7 @@ class FindScreen(Screen[None]):
         if refusal:
             self._message(f"[red]Not booked: {esc(refusal)}[/red]")
             return
-        self.book(self.request, *chosen)  # type: ignore[arg-type]
+        self.book(self.request, *chosen)
 
     @work(thread=True, exclusive=True, group="find-book", exit_on_error=False)
     def book(self, r: Request, space: str, start: int, end: int) -> None:
