@@ -25,8 +25,8 @@ from booking.models import KIND_LABELS, KINDS, MAX_BOOKING_MINUTES, Actor, OrgIn
 from booking.timeutil import parse_date, to_local, utc
 from db import allocations as qa
 from db import queries as q
-from db.connection import Connection, Engine
 from db.engine import read_tx, write_tx
+from db.tx import Engine, Tx
 
 Interval = tuple[dt.datetime, dt.datetime]
 EPSILON = 1e-9
@@ -203,7 +203,7 @@ def breaches(*, org_code: str, kind: str, tz: str, hours_per_week: float | None,
 
 
 # ----------------------------------------------------------------- in a transaction
-def check(conn: Connection, *, org: OrgInfo, site: SiteInfo, kind: str,
+def check(conn: Tx, *, org: OrgInfo, site: SiteInfo, kind: str,
           intervals: Sequence[Interval], exclude_ids: Sequence[int] = ()) -> list[Breach]:
     """What booking ``intervals`` (UTC, for ``org``, of ``kind`` at ``site``) would exceed.
 
@@ -231,7 +231,7 @@ def check(conn: Connection, *, org: OrgInfo, site: SiteInfo, kind: str,
                     existing=near, new=list(intervals), hours_used=hours_used)
 
 
-def enforce(conn: Connection, *, actor: Actor, org: OrgInfo, site: SiteInfo, kind: str,
+def enforce(conn: Tx, *, actor: Actor, org: OrgInfo, site: SiteInfo, kind: str,
             intervals: Sequence[Interval], override: str | None = None,
             exclude_ids: Sequence[int] = ()) -> list[Breach]:
     """Refuse (:class:`RuleViolation`, with the numbers) when ``intervals`` would exceed
@@ -261,7 +261,7 @@ def check_override(actor: Actor, override: str | None) -> None:
         )
 
 
-def audit_override(conn: Connection, *, at: dt.datetime, actor: Actor, booking_id: int,
+def audit_override(conn: Tx, *, at: dt.datetime, actor: Actor, booking_id: int,
                    found: Sequence[Breach], reason: str) -> None:
     """Record that a booking went through over its organisation's allocation."""
     q.add_audit(conn, at=at, actor=actor.login, action="override", entity="booking",
@@ -270,7 +270,7 @@ def audit_override(conn: Connection, *, at: dt.datetime, actor: Actor, booking_i
 
 
 # ----------------------------------------------------------------- use cases
-def _actor(conn: Connection, login: str) -> Actor:
+def _actor(conn: Tx, login: str) -> Actor:
     row = q.staff_row(conn, login)
     if row is None or not row.active:
         return Actor(login=login)

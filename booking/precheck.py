@@ -149,10 +149,10 @@ UNMET_WINDOW = dt.timedelta(minutes=30)
 
 def recorded_unmet(conn: Any, values: dict[str, Any]) -> int | None:
     """The unmet-demand record ``values`` (as :meth:`Cospace.find_free` would insert them)
-    repeats: the same site, kind, start, end and organisation recorded in the last
-    :data:`UNMET_WINDOW`; None when it is new. Re-running a search that found nothing (the
+    repeats: the same site, kind, start, end and organisation recorded by the same person in
+    the last :data:`UNMET_WINDOW`; None when it is new. Re-running a search that found nothing (the
     Find screen's Enter, a refresh) must not count the same need twice."""
     return pq.recent_unmet(conn, site_id=values["site_id"], kind=values["kind"],
                            start_at=values["start_at"], end_at=values["end_at"],
-                           org_id=values.get("org_id"),
+                           org_id=values.get("org_id"), staff_id=values.get("staff_id"),
                            since=values["recorded_at"] - UNMET_WINDOW)

@@ -56,7 +56,7 @@ from booking.timeutil import day_bounds, utc, wall
 from db import report_queries as rq
 from db import usage_queries as uq
 from db.engine import read_tx
-from db.usage_queries import Connection
+from db.tx import Tx
 
 REPORT_KINDS = ("utilisation", "occupancy", "demand", "attendance", "share", "shortfall",
                 "trend")
@@ -502,7 +502,7 @@ class Reports:
                                      without_org=True)] += minutes * len(spaces)
         return out
 
-    def _booked(self, conn: Connection, scope: _Scope, keys: _Keys, **kw: Any
+    def _booked(self, conn: Tx, scope: _Scope, keys: _Keys, **kw: Any
                 ) -> dict[tuple, dict[str, float]]:
         """Per grouping key: bookings and minutes in all (``bookings``, ``booked_min``) and by
         status (``checked_in``/``checked_in_min``, ``no_shows``/``no_show_min``,
@@ -520,7 +520,7 @@ class Reports:
             self._booked_from_summary(conn, scope, keys, sums, table, **kw)
         return sums
 
-    def _booked_from_summary(self, conn: Connection, scope: _Scope, keys: _Keys,
+    def _booked_from_summary(self, conn: Tx, scope: _Scope, keys: _Keys,
                              sums: dict[tuple, dict[str, float]], table: str, *,
                              started_before: dt.datetime | None = None,
                              rates: dict[str, float] | None = None, **_kw: Any) -> None:
@@ -562,7 +562,7 @@ class Reports:
                                               min(window.hi, started_before), kind=scope.kind):
                     count(b, wall(b.start_at, window.tz))
 
-    def _booked_directly(self, conn: Connection, scope: _Scope, keys: _Keys,
+    def _booked_directly(self, conn: Tx, scope: _Scope, keys: _Keys,
                          sums: dict[tuple, dict[str, float]], *,
                          started_before: dt.datetime | None = None,
                          rates: dict[str, float] | None = None, **_kw: Any) -> None:
@@ -591,7 +591,7 @@ class Reports:
                     _add(sums[k], r["status"], r["kind"], count, n * minutes, rates)
                     count = 0
 
-    def _utilisation(self, conn: Connection, scope: _Scope, keys: _Keys, _rates: Any
+    def _utilisation(self, conn: Tx, scope: _Scope, keys: _Keys, _rates: Any
                      ) -> list[dict[str, Any]]:
         avail = self._available(scope, keys)
         booked = self._booked(conn, scope, keys)
@@ -609,7 +609,7 @@ class Reports:
                          "utilisation": _frac(bk, a), "used_utilisation": _frac(used, a)})
         return rows
 
-    def _occupancy_sums(self, conn: Connection, scope: _Scope, keys: _Keys) -> dict[tuple, dict]:
+    def _occupancy_sums(self, conn: Tx, scope: _Scope, keys: _Keys) -> dict[tuple, dict]:
         spaces: dict[tuple[int, str], int] = defaultdict(int)
         for sp in scope.active_spaces():
             spaces[(sp.site_id, sp.kind)] += 1
@@ -669,7 +669,7 @@ class Reports:
                     acc["saturated_min"] += saturated
         return out
 
-    def _occupancy(self, conn: Connection, scope: _Scope, keys: _Keys, _rates: Any
+    def _occupancy(self, conn: Tx, scope: _Scope, keys: _Keys, _rates: Any
                    ) -> list[dict[str, Any]]:
         rows = []
         sums = self._occupancy_sums(conn, scope, keys)
@@ -681,7 +681,7 @@ class Reports:
                          "saturated_share": _frac(acc["saturated_min"], acc["open_min"])})
         return rows
 
-    def _unmet_sums(self, conn: Connection, scope: _Scope, keys: _Keys) -> dict[tuple, list[float]]:
+    def _unmet_sums(self, conn: Tx, scope: _Scope, keys: _Keys) -> dict[tuple, list[float]]:
         sums: dict[tuple, list[float]] = defaultdict(lambda: [0, 0.0])
         for window in scope.windows:
             for r in rq.unmet(conn, window, kind=scope.kind):
@@ -691,13 +691,13 @@ class Reports:
                 sums[k][1] += r["requested_min"]
         return sums
 
-    def _demand(self, conn: Connection, scope: _Scope, keys: _Keys, _rates: Any
+    def _demand(self, conn: Tx, scope: _Scope, keys: _Keys, _rates: Any
                 ) -> list[dict[str, Any]]:
         sums = self._unmet_sums(conn, scope, keys)
         return [{**keys.fields(k), "requests": int(sums[k][0]), "hours": _h(sums[k][1])}
                 for k in sorted(sums, key=_sort_key)]
 
-    def _attendance(self, conn: Connection, scope: _Scope, keys: _Keys, _rates: Any
+    def _attendance(self, conn: Tx, scope: _Scope, keys: _Keys, _rates: Any
                     ) -> list[dict[str, Any]]:
         sums = self._booked(conn, scope, keys, started_before=scope.now)
         rows = []
@@ -713,7 +713,7 @@ class Reports:
                          "released_rate": _frac(s["released"], n)})
         return rows
 
-    def _share(self, conn: Connection, scope: _Scope, keys: _Keys, rates: dict[str, float]
+    def _share(self, conn: Tx, scope: _Scope, keys: _Keys, rates: dict[str, float]
                ) -> list[dict[str, Any]]:
         kw: dict[str, Any] = {"rates": rates} if rates else {}
         sums = self._booked(conn, scope, keys, **kw)
@@ -738,7 +738,7 @@ class Reports:
             rows.append(row)
         return rows
 
-    def _shortfall(self, conn: Connection, scope: _Scope, keys: _Keys, _rates: Any
+    def _shortfall(self, conn: Tx, scope: _Scope, keys: _Keys, _rates: Any
                    ) -> list[dict[str, Any]]:
         avail = self._available(scope, keys)
         booked = self._booked(conn, scope, keys)
@@ -768,7 +768,7 @@ class Reports:
             r["rank"] = rank
         return rows
 
-    def _trend(self, conn: Connection, scope: _Scope, keys: _Keys, _rates: Any
+    def _trend(self, conn: Tx, scope: _Scope, keys: _Keys, _rates: Any
                ) -> list[dict[str, Any]]:
         """Per week (or month) and kind: the measures an estates team follows over time."""
         avail = self._available(scope, keys)
@@ -859,7 +859,7 @@ def _with_previous(row: dict[str, Any], old: dict[str, Any] | None, measures: Se
     return out
 
 
-def _all_sites(conn: Connection) -> Sequence[Any]:
+def _all_sites(conn: Tx) -> Sequence[Any]:
     from db import queries as q
 
     return q.all_sites(conn)

@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 from booking.models import MAX_BOOKING_MINUTES
 from db import usage_queries as uq
 from db.engine import read_tx, write_tx
-from db.usage_queries import Connection, Engine
+from db.tx import Engine, Tx
 
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _UTC_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -306,12 +306,12 @@ def _local_days(clock: LocalClock, start: dt.datetime, end: dt.datetime) -> list
     return out
 
 
-def _write(conn: Connection, site_id: int, summary: DaySummary) -> None:
+def _write(conn: Tx, site_id: int, summary: DaySummary) -> None:
     for name, rows in summary.rows(site_id, uq.day_value(conn)).items():
         uq.write_rows(conn, name, rows)
 
 
-def rebuild_site(conn: Connection, site_id: int, tz: str) -> int:
+def rebuild_site(conn: Tx, site_id: int, tz: str) -> int:
     """Replace every summary row of a site from its bookings; returns the days covered."""
     uq.clear_days(conn, site_id)
     rows = _covered_rows(uq.site_bookings(conn, uq.site_space_ids(conn, site_id)))
@@ -326,7 +326,7 @@ def rebuild_site(conn: Connection, site_id: int, tz: str) -> int:
     return (last - first).days + 1
 
 
-def rebuild_days(conn: Connection, site_id: int, clock: LocalClock,
+def rebuild_days(conn: Tx, site_id: int, clock: LocalClock,
                  days: Sequence[dt.date]) -> int:
     """Replace a site's summary rows for ``days`` (sorted; ``clock`` covers them) from the
     bookings on them, one read per run of consecutive days, then the month rollups of the

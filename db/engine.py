@@ -26,12 +26,13 @@ from booking.errors import (
     RaceConflict,
     StoreUnavailable,
 )
+from db.tx import Tx as TxType
 
 WRITE_OPTION = "cospace_write"
 
-#: The open unit of work a use case is handed by :func:`write_tx` or :func:`read_tx`;
-#: ``booking`` types its connections with this name and never imports SQLAlchemy itself.
-Tx = Connection
+#: The open unit of work a use case is handed by :func:`write_tx` or :func:`read_tx`; the one
+#: definition is :mod:`db.tx` (re-exported here for the callers that import it from here).
+Tx = TxType
 #: A row a query returns, read by attribute (``row.start_at``).
 StoredRow = Row
 

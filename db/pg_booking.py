@@ -25,15 +25,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from psycopg import ClientCursor
-from psycopg.pq import TransactionStatus
 from sqlalchemy.exc import DBAPIError
 
-from db.connection import Connection
 from db.overlap import lower_bound, overlap_sql
 from db.tables import ACTIVE_STATUSES
+from db.tx import Tx as Connection
 
-_IDLE = TransactionStatus.IDLE
 _STATUSES = ", ".join(f"'{s}'" for s in ACTIVE_STATUSES)
 
 CONTEXT_SQL = """
@@ -115,7 +112,9 @@ def transaction(conn: Connection) -> Iterator[None]:
         yield
     finally:
         try:
-            if raw.pgconn.transaction_status != _IDLE:
+            # psycopg, as SQLAlchemy loaded it (an optional dependency: PostgreSQL only)
+            idle = conn.dialect.loaded_dbapi.pq.TransactionStatus.IDLE
+            if raw.pgconn.transaction_status != idle:
                 raw.rollback()
             raw.autocommit = False
         except Exception:  # a broken connection: never hand it back to the pool
@@ -129,7 +128,8 @@ def _run(conn: Connection, sql: str, params: dict[str, Any], *, begin: bool = Fa
     ``ClientCursor``, which quotes every value; a pipeline would add a sync of its own).
     Column names and rows of the statement."""
     raw = _driver(conn)
-    dbapi = conn.dialect.loaded_dbapi
+    dbapi = conn.dialect.loaded_dbapi  # psycopg (an optional dependency: PostgreSQL only)
+    ClientCursor = dbapi.ClientCursor
     text = ("BEGIN; " if begin else "") + sql + ("; COMMIT" if commit else "")
     try:
         with ClientCursor(raw) as cur:

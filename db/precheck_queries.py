@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, select, text
 
 from db.tables import ACTIVE_STATUSES, Booking, Organisation, Space, Staff, UnmetDemand
 
@@ -38,14 +38,23 @@ def active_bookings_of_site(conn: Connection, site_id: int, start: dt.datetime,
 
 
 def recent_unmet(conn: Connection, *, site_id: int, kind: str, start_at: dt.datetime,
-                 end_at: dt.datetime, org_id: int | None, since: dt.datetime) -> int | None:
-    """The id of an unmet-demand record for the same site, kind, interval and organisation
-    recorded at or after ``since``, or None."""
+                 end_at: dt.datetime, org_id: int | None, staff_id: int | None,
+                 since: dt.datetime) -> int | None:
+    """The id of an unmet-demand record the same person made for the same site, kind,
+    interval and organisation at or after ``since``, or None. On PostgreSQL staff may not read
+    unmet demand: a definer function (migration 0010) answers for the caller's own records."""
+    if conn.dialect.name == "postgresql":
+        found = conn.execute(
+            text("SELECT cospace_recent_unmet(:site, :kind, :s, :e, :org, :staff, :since)"),
+            {"site": site_id, "kind": kind, "s": start_at, "e": end_at, "org": org_id,
+             "staff": staff_id, "since": since}).scalar()
+        return int(found) if found is not None else None
     U = UnmetDemand.__table__
     org = U.c.org_id.is_(None) if org_id is None else U.c.org_id == org_id
+    who = U.c.staff_id.is_(None) if staff_id is None else U.c.staff_id == staff_id
     row = conn.execute(
         select(U.c.id).where(U.c.site_id == site_id, U.c.kind == kind,
-                             U.c.start_at == start_at, U.c.end_at == end_at, org,
+                             U.c.start_at == start_at, U.c.end_at == end_at, org, who,
                              U.c.recorded_at >= since)
         .order_by(U.c.id.desc()).limit(1)).first()
     return int(row.id) if row is not None else None

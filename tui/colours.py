@@ -48,7 +48,7 @@ STATE_MARKS = {
     "released": "○",
     "cancelled": "⊘",
     "provisional": "?",  # waiting for approval: it holds the slot
-    "declined": "⊘",
+    "declined": "⊗",
 }
 #: The word of each status on every screen (and in CSV files people read).
 STATUS_WORDS = {

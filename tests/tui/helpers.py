@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from tui.app import CospaceApp
 from tui.widgets.board_grid import BoardGrid
@@ -14,7 +15,10 @@ async def settle(pilot: Pilot, rounds: int = 3) -> None:
     """Let workers finish and their results reach the screen."""
     app = pilot.app
     for _ in range(rounds):
-        await app.workers.wait_for_complete()
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerCancelled:  # an exclusive reload replaced an older one: that is normal
+            pass
         await pilot.pause()
 
 

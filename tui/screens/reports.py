@@ -55,6 +55,9 @@ from tui.widgets.compact import make_compact
 class ReportsScreen(ShowsWorkerErrors, Screen[None]):
     """Usage reports for estates, administrators and the front desk."""
 
+    #: the panels, not a field, have the focus when the screen opens: q and the screen's
+    #: keys work at once
+    AUTO_FOCUS = "#body"
     DEFAULT_CSS = """
     ReportsScreen #controls { height: auto; padding: 0 1; }
     ReportsScreen #controls Horizontal { height: auto; width: auto; }
@@ -203,7 +206,11 @@ class ReportsScreen(ShowsWorkerErrors, Screen[None]):
             self.notify(exc.message, severity="error")
             return
         self._remember(params)
-        self.query_one("#body").loading = True
+        body = self.query_one("#body")
+        # the loading indicator may take the focus from the panels: give it back after
+        focused = self.focused
+        self.refocus_body = focused is None or body in focused.ancestors_with_self
+        body.loading = True
         self._load(*params)
 
     def _remember(self, params: tuple[list[str] | None, dt.date, dt.date, str | None]
@@ -249,6 +256,8 @@ class ReportsScreen(ShowsWorkerErrors, Screen[None]):
              r["unmet_requests"], f"{r['unmet_hours']:.1f}", f"{r['shortfall_hours']:.1f}"))
             for r in d.shortfall.rows)
         self.query_one("#body").loading = False
+        if getattr(self, "refocus_body", False):
+            self.query_one("#body").focus()
         self._titles()
         self.sub_title = (f"{', '.join(d.shortfall.sites)} · {d.heat.start:%d %b %Y} to "
                           f"{d.heat.end:%d %b %Y} · {kind_title(message.kind)}")
