@@ -106,8 +106,8 @@ def legend_lines(orgs: list[str], counts: dict[str, int], theme: str,
     meaning = {"checked_in": "checked in", "no_show": "no-show, free again",
                "released": "released: not checked in, free again",
                "cancelled": "cancelled (struck through)",
-               "provisional": "provisional: waits for approval, holds the slot (italic)",
-               "declined": "declined: the approval was refused (struck through)"}
+               "provisional": "waits for approval, holds the slot (italic)",
+               "declined": "declined: approval refused (struck through)"}
     sample = orgs[0] if orgs else "ORG"
     for status, mark in STATE_MARKS.items():
         n = counts.get(status, 0)
