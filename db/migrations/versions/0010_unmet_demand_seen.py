@@ -24,8 +24,8 @@ def upgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name != "postgresql":
         return
-    db = conn.exec_driver_sql("SELECT current_database()").scalar()
-    schema = conn.exec_driver_sql("SELECT current_schema()").scalar()
+    db = conn.exec_driver_sql("SELECT current_database()").scalar_one()
+    schema = conn.exec_driver_sql("SELECT current_schema()").scalar_one()
     qi = conn.dialect.identifier_preparer.quote_identifier
     groups = ", ".join(qi(f"{db}_{k}") for k in ("frontdesk", "adviser", "estates", "admin"))
     # the caller's own records only (an administrator's connection may act for anyone)
