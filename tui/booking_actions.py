@@ -221,8 +221,13 @@ class BookingActions(App[int]):
         if message.booking is None:
             self.notify("There is no booking here.", severity="warning")
             return
-        self.change_booking("checkin" if isinstance(message, messages.CheckIn) else "noshow",
-                            message.booking.id)
+        from tui.screens.dialogs import action_refusal
+
+        action = "checkin" if isinstance(message, messages.CheckIn) else "noshow"
+        if refusal := action_refusal(self.actor, action, message.booking.org, self.orgs):
+            self.notify(refusal, severity="warning", timeout=8)  # before the store, not after
+            return
+        self.change_booking(action, message.booking.id)
 
     def on_cancel_booking(self, message: messages.CancelBooking) -> None:
         if message.booking is None:

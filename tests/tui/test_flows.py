@@ -455,3 +455,23 @@ async def test_my_bookings_mark_several_and_cancel_together(app: Cospace) -> Non
         await until(pilot, lambda: table.row_count == 1)
     assert ncs.get(first.id).status == "cancelled"
     assert ncs.get(third.id).status == "confirmed"
+
+
+@sync
+async def test_an_adviser_is_refused_check_in_before_the_store_is_asked(app: Cospace, clock):  # type: ignore[no-untyped-def]
+    desk = as_user(app, "desk")
+    first = desk.book("IR1", "2026-11-23 08:30", "09:30", org="NCS")
+    clock.set(local(MONDAY, 8, 40).in_timezone("UTC"))
+    adviser = as_user(app, "ncs")
+    tui = make_app(adviser, poll=False)
+    async with tui.run_test(size=SIZE) as pilot:
+        grid = await board_ready(pilot)
+        assert grid.current_booking is not None and grid.current_booking.id == first.id
+        await until(pilot, lambda: tui.actor is not None)
+        await pilot.press("i", "x")
+        await settle(pilot)
+        notes = [(str(n.message), n.severity) for n in tui._notifications]
+        # a warning said at once, not the store's refusal (an error from the worker)
+        assert [sev for text, sev in notes if "front desk does that" in text] == \
+            ["warning", "warning"], notes
+        assert desk.get(first.id).status == "confirmed"
