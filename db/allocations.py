@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 
 from db.overlap import LONGEST_BOOKING_MINUTES, overlapping_params, window_params
-from db.queries import Prepared, table_of
+from db.prepared import Prepared, table_of
 from db.tables import ACTIVE_STATUSES, Allocation, Booking, Organisation, Site, Space
 
 AL = table_of(Allocation)
@@ -47,7 +47,7 @@ def _allocation_select() -> Select[Any]:
 _ONE = _allocation_select().where(AL.c.org_id == bindparam("org_id"),
                                   AL.c.site_id == bindparam("site_id"),
                                   AL.c.kind == bindparam("kind"))
-#: The booking path's reads, compiled once (db.queries.Prepared): built per call, they cost
+#: The booking path's reads, compiled once (db.prepared.Prepared): built per call, they cost
 #: several times what the database takes to answer them (bench/README.md, allocations).
 _P_ONE = {False: Prepared(_ONE), True: Prepared(_ONE.with_for_update(of=AL))}
 

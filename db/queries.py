@@ -1,26 +1,25 @@
-"""Queries that must run in the database for correctness or speed.
+"""Queries that must run in the database for correctness or speed: the booking path
+(a space's context, clashes, inserting and reading bookings) and the audit trail.
 
 Every function takes an open :class:`~sqlalchemy.Connection` inside a unit of work from
-:mod:`db.engine`; none commits.
+:mod:`db.engine`; none commits. The lookups of sites, spaces, organisations and staff are in
+:mod:`db.lookups` and the compiled statements in :mod:`db.prepared`; both are re-exported
+here (callers write ``queries.site_row``, ``queries.Prepared``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import weakref
-from collections import namedtuple
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Date,
-    Float,
     FromClause,
     Row,
-    Table,
     and_,
     bindparam,
     exists,
@@ -32,170 +31,43 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.exc import DBAPIError
-from sqlmodel import SQLModel
 
-from db.overlap import LONGEST_BOOKING_MINUTES, overlapping, overlapping_params, window_params
-from db.security import BOOKING_DETAIL, guarded
-from db.tables import (
-    ACTIVE_STATUSES,
-    Allocation,
-    Audit,
-    Booking,
-    Closure,
-    OpeningHours,
-    Organisation,
-    Site,
-    Space,
-    SpaceRestriction,
-    Staff,
+# Re-exported: callers write ``queries.site_row`` and the like.
+from db.lookups import (  # noqa: F401
+    CLOSURE,
+    OH,
+    ORG,
+    RESTR,
+    SITE,
+    SP,
+    STAFF,
+    all_sites,
+    closures,
+    opening_hours,
+    org_row,
+    restrictions,
+    site_row,
+    space_context,
+    space_row,
+    space_rows,
+    staff_row,
+    staff_with_org,
 )
-
-
-def table_of(model: type[SQLModel]) -> Table:
-    """The table of a SQLModel class, typed (``Model.__table__`` is not, to mypy)."""
-    return SQLModel.metadata.tables[str(model.__tablename__)]
-
+from db.overlap import LONGEST_BOOKING_MINUTES, overlapping, overlapping_params, window_params
+from db.prepared import Prepared, table_of
+from db.security import BOOKING_DETAIL, guarded
+from db.tables import ACTIVE_STATUSES, Allocation, Audit, Booking
 
 B = table_of(Booking)
-SP = table_of(Space)
-ORG = table_of(Organisation)
-SITE = table_of(Site)
-STAFF = table_of(Staff)
-OH = table_of(OpeningHours)
-CLOSURE = table_of(Closure)
-RESTR = table_of(SpaceRestriction)
 AL = table_of(Allocation)
 AUDIT = table_of(Audit)
 
-
-class Prepared:
-    """A statement compiled once per dialect and run straight on the DBAPI cursor of the
-    connection's open transaction, with SQLAlchemy's own SQL text and bind and result
-    processing. It skips SQLAlchemy's per-execution set-up (cache key, execution context,
-    result object, events: ~30 us a statement against ~3 us for the cursor), which dominated
-    the booking path (bench/README.md, "One booking on a store of 1,000,000 bookings").
-
-    Only for statements without expanding (IN-list) parameters. Database errors come out as
-    SQLAlchemy's ``DBAPIError`` subclasses (``IntegrityError``, ``OperationalError``), as from
-    ``Connection.execute``. Rows are named tuples (``row.code``, like SQLAlchemy rows)."""
-
-    def __init__(self, stmt: Any) -> None:
-        self.stmt = stmt
-        keys = [c.key for c in stmt.exported_columns]
-        assert len(set(keys)) == len(keys), keys
-        # A named tuple class made at run time (its fields are the statement's columns).
-        self.row: Any = namedtuple("PreparedRow", keys) if keys else None
-        self._plans: weakref.WeakKeyDictionary[Any, tuple] = weakref.WeakKeyDictionary()
-
-    def _plan(self, dialect: Any) -> tuple:
-        plan = self._plans.get(dialect)
-        if plan is None:
-            c = self.stmt.compile(dialect=dialect)
-            assert not c.escaped_bind_names and not c.literal_execute_params \
-                and not c.post_compile_params, "not a statement for Prepared"
-            consts = {k: v for k, v in c.construct_params(_check=False).items()
-                      if v is not None}
-            binds = tuple((name, fn) for name, bp in c.binds.items()
-                          if (fn := _processor(bp.type, dialect, bind=True)) is not None)
-            results = tuple((i, fn) for i, col in enumerate(self.stmt.exported_columns)
-                            if (fn := _processor(col.type, dialect, bind=False)) is not None)
-            names = tuple(c.positiontup) if dialect.positional else None
-            plan = (c.string, names, consts, binds, results, dialect.loaded_dbapi.Error)
-            self._plans[dialect] = plan
-        return plan
-
-    def rows(self, conn: Connection, params: dict[str, Any]) -> list[Any]:
-        """Run with ``params`` (names as in the statement) in ``conn``'s transaction."""
-        sql, names, consts, binds, results, dbapi_error = self._plan(conn.dialect)
-        p = {**consts, **params}
-        for name, fn in binds:
-            p[name] = fn(p[name])
-        args = tuple([p[n] for n in names]) if names is not None else p
-        if not conn.in_transaction():
-            conn.begin()  # as Connection.execute would (autobegin)
-        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cur.execute(sql, args)
-            raw = cur.fetchall() if self.row is not None else []
-        except dbapi_error as exc:
-            raise DBAPIError.instance(sql, args, exc, dbapi_error,
-                                      dialect=conn.dialect) from exc
-        finally:
-            cur.close()
-        make: Callable[[Iterable[Any]], Any] = (
-            self.row._make if self.row is not None else tuple)
-        if not results:
-            return [make(r) for r in raw]
-        out = []
-        for r in raw:
-            values = list(r)
-            for i, fn in results:
-                values[i] = fn(values[i])
-            out.append(make(values))
-        return out
-
-
 # The statements of the booking path are built once: building a select() costs more than
 # running it (bench/README.md, "One booking on a big store").
-_SITE_BY_CODE = select(SITE).where(SITE.c.code == bindparam("code"))
-_SITE_BY_ID = select(SITE).where(SITE.c.id == bindparam("id"))
-_HOURS = select(OH.c.weekday, OH.c.opens_min, OH.c.closes_min).where(
-    OH.c.site_id == bindparam("site_id"))
-_CLOSURES = select(CLOSURE.c.day, CLOSURE.c.reason).where(
-    CLOSURE.c.site_id == bindparam("site_id"))
-_SPACE_BY_CODE = (
-    select(SP, SITE.c.code.label("site_code"))
-    .join(SITE, SITE.c.id == SP.c.site_id)
-    .where(SP.c.code == bindparam("code"))
-)
-_RESTRICTIONS = (
-    select(RESTR.c.space_id, ORG.c.code)
-    .join(ORG, ORG.c.id == RESTR.c.org_id)
-    .where(RESTR.c.space_id.in_(bindparam("ids", expanding=True)))
-)
-_RESTRICTIONS_ONE = (
-    select(RESTR.c.space_id, ORG.c.code)
-    .join(ORG, ORG.c.id == RESTR.c.org_id)
-    .where(RESTR.c.space_id == bindparam("id"))
-)
-_ORG_BY_CODE = select(ORG).where(ORG.c.code == bindparam("code"))
-_ORG_BY_ID = select(ORG).where(ORG.c.id == bindparam("id"))
-_STAFF_BY_LOGIN = (
-    select(STAFF, ORG.c.code.label("org_code"))
-    .outerjoin(ORG, ORG.c.id == STAFF.c.org_id)
-    .where(STAFF.c.login == bindparam("login"))
-)
-_SPACE_CONTEXT = (
-    select(SP, SITE.c.code.label("site_code"), SITE.c.name.label("site_name"), SITE.c.tz,
-           SITE.c.holiday_region, SITE.c.release_after_minutes, OH.c.weekday, OH.c.opens_min,
-           OH.c.closes_min)
-    .join(SITE, SITE.c.id == SP.c.site_id)
-    .outerjoin(OH, OH.c.site_id == SITE.c.id)
-    .where(SP.c.code == bindparam("code"))
-)
-_STAFF_WITH_ORG = (
-    select(STAFF, ORG.c.code.label("org_code"), ORG.c.name.label("org_name"),
-           ORG.c.is_host.label("org_is_host"), ORG.c.advance_weeks.label("org_advance_weeks"))
-    .outerjoin(ORG, ORG.c.id == STAFF.c.org_id)
-    .where(STAFF.c.login == bindparam("login"))
-)
 _INSERT_BOOKING = insert(B)
 
 
-def _processor(type_: Any, dialect: Any, *, bind: bool) -> Any:
-    """The bind or result processor SQLAlchemy itself would use: the dialect's own type
-    (e.g. SQLite's DATETIME, which stores text in its fixed format)."""
-    impl = type_.dialect_impl(dialect)
-    if bind:
-        return impl.bind_processor(dialect)
-    if isinstance(type_, Float) and dialect.name == "postgresql":
-        return None  # psycopg returns double precision as float already
-    return impl.result_processor(dialect, None)
-
-
 # The booking path's hottest statements, run through Prepared (see above).
-_P_STAFF_WITH_ORG = Prepared(_STAFF_WITH_ORG)
 # The statuses as literals: no IN-list expansion.
 _LITERAL_ACTIVE: list[ColumnElement[Any]] = [literal_column(f"'{s}'") for s in ACTIVE_STATUSES]
 _P_CLASHES = {
@@ -238,66 +110,6 @@ _P_INSERT_AUDIT = Prepared(insert(AUDIT).values(
 _P_INSERT_BOOKING: dict[frozenset[str], Prepared] = {}
 
 
-def site_row(conn: Connection, *, code: str | None = None, id: int | None = None) -> Row | None:
-    if code is not None:
-        return conn.execute(_SITE_BY_CODE, {"code": code}).first()
-    return conn.execute(_SITE_BY_ID, {"id": id}).first()
-
-
-def all_sites(conn: Connection) -> Sequence[Row]:
-    return conn.execute(select(SITE).order_by(SITE.c.code)).all()
-
-
-def opening_hours(conn: Connection, site_id: int) -> dict[int, tuple[int, int]]:
-    rows = conn.execute(_HOURS, {"site_id": site_id}).all()
-    return {r.weekday: (r.opens_min, r.closes_min) for r in rows}
-
-
-def closures(
-    conn: Connection, site_id: int, start: dt.date | None = None, end: dt.date | None = None
-) -> dict[dt.date, str]:
-    if start is None and end is None:
-        return {r.day: r.reason for r in conn.execute(_CLOSURES, {"site_id": site_id})}
-    t = CLOSURE
-    q = select(t.c.day, t.c.reason).where(t.c.site_id == site_id)
-    if start is not None:
-        q = q.where(t.c.day >= start)
-    if end is not None:
-        q = q.where(t.c.day <= end)
-    return {r.day: r.reason for r in conn.execute(q)}
-
-
-def space_row(conn: Connection, code: str) -> Row | None:
-    return conn.execute(_SPACE_BY_CODE, {"code": code}).first()
-
-
-def space_rows(
-    conn: Connection, *, site_id: int | None = None, kind: str | None = None,
-    active_only: bool = False,
-) -> Sequence[Row]:
-    q = select(SP, SITE.c.code.label("site_code")).join(SITE, SITE.c.id == SP.c.site_id)
-    if site_id is not None:
-        q = q.where(SP.c.site_id == site_id)
-    if kind is not None:
-        q = q.where(SP.c.kind == kind)
-    if active_only:
-        q = q.where(SP.c.active.is_(True))
-    return conn.execute(q.order_by(SP.c.kind, SP.c.code)).all()
-
-
-def space_context(conn: Connection, code: str) -> Sequence[Row]:
-    """A space with its site and the site's opening hours in one statement: one row per
-    weekday the site opens (one row with empty hours if it never opens); empty if unknown."""
-    return conn.execute(_SPACE_CONTEXT, {"code": code}).all()
-
-
-def staff_with_org(conn: Connection, login: str) -> Row | None:
-    """A staff row with its organisation's ``org_code``, ``org_name``, ``org_is_host`` and
-    ``org_advance_weeks``, in one statement."""
-    rows = _P_STAFF_WITH_ORG.rows(conn, {"login": login})
-    return rows[0] if rows else None
-
-
 def booking_context(conn: Connection, code: str, day: dt.date) -> Any | None:
     """What booking a space on local ``day`` needs to know, in one statement (None if the
     space is unknown): the space with its site; the site's opening hours that weekday
@@ -307,30 +119,6 @@ def booking_context(conn: Connection, code: str, day: dt.date) -> Any | None:
     this kind of space at this site)."""
     rows = _P_BOOKING_CONTEXT.rows(conn, {"code": code, "day": day, "weekday": day.weekday()})
     return rows[0] if rows else None
-
-
-def restrictions(conn: Connection, space_ids: Iterable[int]) -> dict[int, frozenset[str]]:
-    ids = list(space_ids)
-    if not ids:
-        return {}
-    if len(ids) == 1:  # the booking path: a plain statement, no IN list to expand
-        rows = conn.execute(_RESTRICTIONS_ONE, {"id": ids[0]}).all()
-    else:
-        rows = conn.execute(_RESTRICTIONS, {"ids": ids}).all()
-    out: dict[int, set[str]] = {}
-    for r in rows:
-        out.setdefault(r.space_id, set()).add(r.code)
-    return {k: frozenset(v) for k, v in out.items()}
-
-
-def org_row(conn: Connection, *, code: str | None = None, id: int | None = None) -> Row | None:
-    if code is not None:
-        return conn.execute(_ORG_BY_CODE, {"code": code}).first()
-    return conn.execute(_ORG_BY_ID, {"id": id}).first()
-
-
-def staff_row(conn: Connection, login: str) -> Row | None:
-    return conn.execute(_STAFF_BY_LOGIN, {"login": login}).first()
 
 
 def clashes(

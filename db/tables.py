@@ -10,7 +10,7 @@ on the field, and ``sa_type=`` where the Python type alone does not say the colu
 (``String(n)`` for a ``VARCHAR(n)``, ``Text``, :class:`~db.types.UTCDateTime`). A plain
 ``max_length`` would make SQLModel's ``AutoString``, which is no ``String`` to SQLAlchemy.
 Nothing builds instances of them: the queries in ``db/`` run Core statements against each
-class's ``__table__`` (the hot paths are compiled once, see :class:`db.queries.Prepared`).
+class's ``__table__`` (the hot paths are compiled once, see :class:`db.prepared.Prepared`).
 """
 
 from __future__ import annotations
