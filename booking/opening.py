@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from booking import identity, setup_records
+from booking import identity
 from booking.context import Clock, Context
 from booking.errors import CospaceError, StoreUnavailable
 from db.engine import Engine, make_engine, read_tx, write_tx
@@ -75,6 +75,8 @@ def init_store(url: str, login: str | None, clock: Clock) -> Initialised:
     """Create or upgrade the store, keeping its data. On a new store the acting login
     becomes an administrator (on PostgreSQL the database login, the deployment owner,
     unless it names another with ``login``)."""
+    from booking import setup_records  # creating a store only: not on every command's path
+
     try:
         engine = make_engine(url)
         rev = current_revision(engine)

@@ -10,6 +10,10 @@ line or two handing over to the module of its area:
 - reading bookings: :mod:`booking.browse`
 - set-up records: :mod:`booking.setup_records` (validated by :mod:`booking.imports`)
 
+Only the modules every command needs (opening, the release sweep, reading bookings) are
+imported here; the others are imported by the method that needs them, so that a command
+loads only its own (start-up, bench/README.md).
+
 The names below (``view_of``, ``clash_message``, ``system_clock``, ...) stay importable from
 here for the callers that have always found them here.
 """
@@ -19,8 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from booking import browse, find, opening, release, setup_records, status
-from booking.book import book as _book_use_case
+from booking import browse, opening, release
 from booking.context import (
     Clock,
     Context,
@@ -115,24 +118,34 @@ class Cospace(Context):
              org: str | None = None, attendees: int = 1, purpose: str = "",
              confidential: bool = False, override: str | None = None) -> BookingView:
         """Book ``space_code`` for ``[start, end)`` (:func:`booking.book.book`)."""
-        return _book_use_case(self, space_code, start, end, org=org, attendees=attendees,
-                              purpose=purpose, confidential=confidential, override=override)
+        from booking.book import book as book_use_case
+
+        return book_use_case(self, space_code, start, end, org=org, attendees=attendees,
+                             purpose=purpose, confidential=confidential, override=override)
 
     # Status changes: one conditional transition for all of them (booking/status.py).
     def cancel(self, booking_id: int) -> BookingView:
         """Cancel a booking; it is kept for the record, and the space is free again."""
+        from booking import status
+
         return status.cancel(self, booking_id)
 
     def checkin(self, booking_id: int) -> BookingView:
         """Mark that the booking's people have arrived."""
+        from booking import status
+
         return status.checkin(self, booking_id)
 
     def noshow(self, booking_id: int) -> BookingView:
         """Mark that nobody came (did-not-attend); the space is free again."""
+        from booking import status
+
         return status.noshow(self, booking_id)
 
     def undo(self, booking_id: int) -> BookingView:
         """Back to confirmed: a mistaken check-in, no-show or release, or a cancellation."""
+        from booking import status
+
         return status.undo(self, booking_id)
 
     # ----------------------------------------------------------------- reading bookings
@@ -160,6 +173,8 @@ class Cospace(Context):
                   org: str | None = None, record_unmet: bool = True,
                   suggestions: int = 3) -> FreeResult:
         """The free spaces that fit, best first (:func:`booking.find.find_free`)."""
+        from booking import find
+
         self.sweep_releases()
         return find.find_free(self, site_code, kind, start, end, attendees=attendees,
                               needs=needs, confidential=confidential, org=org,
@@ -168,16 +183,22 @@ class Cospace(Context):
     # ----------------------------------------------------------------- set-up
     def add_org(self, code: str, name: str, *, host: bool = False,
                 advance_weeks: int | None = None) -> OrgInfo:
+        from booking import setup_records
+
         return setup_records.add_org(self, code, name, host=host, advance_weeks=advance_weeks)
 
     def add_site(self, code: str, name: str, *, tz: str = "Europe/London",
                  hours: str = "mon-fri 08:30-17:00", holiday_region: str = "ENG") -> SiteInfo:
+        from booking import setup_records
+
         return setup_records.add_site(self, code, name, tz=tz, hours=hours,
                                       holiday_region=holiday_region)
 
     def add_space(self, code: str, *, site: str, kind: str, capacity: int,
                   features: str | Sequence[str] = "", private: bool = False, name: str = "",
                   restricted_to: Sequence[str] = (), requires_approval: bool = False) -> SpaceInfo:
+        from booking import setup_records
+
         return setup_records.add_space(self, code, site=site, kind=kind, capacity=capacity,
                                        features=features, private=private, name=name,
                                        restricted_to=restricted_to,
@@ -187,7 +208,7 @@ class Cospace(Context):
                   email: str | None = None) -> Actor:
         """Add a staff member; ``email`` (checked first, so a bad one leaves nothing behind)
         is where notifications of changes to their bookings go (booking/notify.py)."""
-        from booking import notify
+        from booking import notify, setup_records
 
         address = notify.check_address(email) if email is not None else None
         added = setup_records.add_staff(self, login, name=name, org=org, role=role)

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from booking import allocations, horizon, limits, permissions, rules
+from booking import horizon, limits, permissions, rules
 from booking.errors import CospaceError, InvalidInput, NotFound, NotPermitted, RuleViolation
 from booking.models import KINDS, MAX_BOOKING_MINUTES, Actor, OrgInfo, SiteInfo, SpaceInfo
 from booking.timeutil import day_bounds, iso_local, parse_end_utc, parse_local_utc, utc
@@ -238,6 +238,8 @@ def _try_book(conn: Any, req: Any, space: SpaceInfo, site: SiteInfo, now: dt.dat
                             horizon_weeks=horizon_weeks)
         if q.clashes(conn, space.id, start, end, max_minutes=MAX_BOOKING_MINUTES, limit=1):
             return None
+        from booking import allocations  # only when a request is filled (start-up)
+
         allocations.enforce(conn, actor=requester, org=org, site=site, kind=space.kind,
                             intervals=[(start, end)])
     except CospaceError:

@@ -11,6 +11,7 @@ module in ``COMMAND_MODULES``.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import re
@@ -245,6 +246,14 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     return build_parser(modules).parse_args(argv)
 
 
+def _collect_garbage_again() -> None:
+    """Turn the garbage collector back on after start-up (``cospace.entry`` turns it off for
+    the imports), keeping what was imported out of its future passes (``gc.freeze``)."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def _main(argv: list[str], out: SafeStream, err: SafeStream, real_out: Any,
           real_err: Any) -> int:
     try:
@@ -256,6 +265,7 @@ def _main(argv: list[str], out: SafeStream, err: SafeStream, real_out: Any,
     from booking.settings import requested_login, resolve_db_url
     from db.engine import translate_error
 
+    _collect_garbage_again()
     url = resolve_db_url(getattr(args, "db", None))
     out.urls = err.urls = (url,)
     login = requested_login(getattr(args, "login", None))

@@ -161,3 +161,27 @@ def test_the_cli_reference_lists_every_command_and_option():
                 if option.startswith("--") and option != "--help" and option not in text:
                     missing.append(f"{' '.join(path)} {option}")
     assert missing == []
+
+
+def test_list_loads_only_what_reading_needs_and_collects_garbage_again(tmp_path):
+    """A real ``cospace list`` (through the installed entry point) reads the store without
+    importing the booking, search, set-up or allocation modules, and leaves the garbage
+    collector on: start-up turns it off only while importing (bench/README.md, start-up)."""
+    db = tmp_path / "s.db"
+    env = {k: v for k, v in os.environ.items() if k != "COSPACE_DB"}
+    subprocess.run([sys.executable, "-m", "cospace", "--db", str(db), "init", "--demo"],
+                   check=True, capture_output=True, env=env, timeout=120)
+    code = ("import gc, sys; from cospace.entry import main; "
+            "rc = main(['--db', sys.argv[1], '--as', 'frontdesk', 'list', '--json']); "
+            "print(rc, gc.isenabled(), file=sys.stderr); "
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith('booking.'))), "
+            "file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True,
+                          text=True, env=env, timeout=60)
+    status, loaded = done.stderr.strip().splitlines()[-2:]
+    assert status == "0 True"
+    assert done.stdout.startswith("[")
+    for unused in ("booking.book", "booking.find", "booking.setup_records",
+                   "booking.allocations", "booking.series", "booking.imports"):
+        assert unused not in loaded.split(), unused
+    assert "booking.browse" in loaded.split()
