@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from booking import allocations, approvals, horizon, limits, permissions, pg_booking, rules
+from booking import allocations, approvals, horizon, limits, permissions, rules
 from booking.context import Context
 from booking.errors import RaceConflict
 from booking.models import BookingView
@@ -35,11 +35,14 @@ def _book(ctx: Context, space_code: str, start: str | dt.datetime, end: str | dt
           org: str | None, attendees: int, purpose: str, confidential: bool,
           override: str | None) -> BookingView:
     now = ctx.now()
-    if pg_booking.applies(ctx, start, end):  # PostgreSQL, typed times: two round trips
-        row, actor = pg_booking.book(
-            ctx, space_code, str(start), str(end), org=org, attendees=attendees,
-            purpose=purpose, confidential=confidential, override=override, now=now)
-        return ctx.view(row, actor)
+    if ctx.engine.dialect.name == "postgresql":
+        from booking import pg_booking  # imported on PostgreSQL only (start-up)
+
+        if pg_booking.applies(ctx, start, end):  # typed times: two round trips
+            row, actor = pg_booking.book(
+                ctx, space_code, str(start), str(end), org=org, attendees=attendees,
+                purpose=purpose, confidential=confidential, override=override, now=now)
+            return ctx.view(row, actor)
     with ctx.writing() as conn:
         actor, own_org = ctx.actor_and_org(conn)
         permissions.require_known(actor)

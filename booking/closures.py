@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from booking import limits, permissions, waitlist
+from booking.bank_holidays import bank_holidays
 from booking.context import Context
 from booking.errors import InvalidInput, NotFound
 from booking.models import ACTIVE_STATUSES, BookingView
-from booking.rules import _bank_holidays
 from booking.timeutil import day_bounds, to_local
 from db import queries, setup_queries
 
@@ -135,7 +135,7 @@ def closed_days(ctx: Context, site_code: str, first: dt.date | None = None,
         raise InvalidInput(f"--to {last} is before --from {first}.")
     out: dict[dt.date, ClosedDay] = {}
     for year in range(first.year, last.year + 1):
-        for day, name in _bank_holidays(site.holiday_region, year).items():
+        for day, name in bank_holidays(site.holiday_region, year).items():
             if first <= day <= last:
                 out[day] = ClosedDay(day, name, "bank holiday")
     for day, why in site.closures.items():

@@ -16,7 +16,6 @@ from booking import horizon, limits, permissions, rules, search
 from booking.context import Context, parse_features, space_info
 from booking.errors import InvalidInput
 from booking.models import KINDS, Actor, FreeResult, OrgInfo, SiteInfo, SpaceInfo, Suggestion
-from booking.precheck import recorded_unmet
 from booking.timeutil import at_minutes, day_bounds, to_local, utc
 from db import queries, setup_queries
 from db.engine import Tx
@@ -141,6 +140,8 @@ def _record_unmet(ctx: Context, req: Request, now: dt.datetime) -> int:
                       end_at=req.end, attendees=req.attendees,
                       features=",".join(sorted(req.needs)),
                       org_id=req.org.id if req.org else None, staff_id=req.actor.staff_id)
+        from booking.precheck import recorded_unmet  # only when nothing fitted (start-up)
+
         if (seen := recorded_unmet(conn, values)) is not None:  # the same search again: once
             return seen
         demand_id = setup_queries.insert_unmet_demand(conn, values)

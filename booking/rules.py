@@ -7,28 +7,19 @@ Each refusal names the rule and the numbers involved, in words a front-desk work
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 
+from booking.bank_holidays import bank_holidays
 from booking.errors import RuleViolation
 from booking.limits import DEFAULT_HORIZON_WEEKS
 from booking.models import KIND_LABELS, MAX_MINUTES, OrgInfo, SiteInfo, SpaceInfo
 from booking.timeutil import GRID_MINUTES, WEEKDAY_NAMES, hm, to_local, wall
 
 
-@lru_cache(maxsize=64)
-def _bank_holidays(region: str, year: int) -> dict[dt.date, str]:
-    if not region:
-        return {}
-    import holidays  # ~50 ms of calendars: only when a day's bank holidays are asked for
-
-    return dict(holidays.country_holidays("GB", subdiv=region, years=year).items())
-
-
 def closed_reason(site: SiteInfo, day: dt.date) -> str | None:
     """Why ``site`` is closed on ``day`` (a closure, a bank holiday, no opening hours), or None."""
     if day in site.closures:
         return site.closures[day] or "closed"
-    bank = _bank_holidays(site.holiday_region, day.year).get(day)
+    bank = bank_holidays(site.holiday_region, day.year).get(day)
     if bank:
         return f"bank holiday ({bank})"
     if day.weekday() not in site.hours:

@@ -14,7 +14,6 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from booking import series
 from booking.errors import InvalidInput
 from booking.service import Cospace
 from booking.timeutil import human_span
@@ -72,6 +71,8 @@ def _book(core_book: Command) -> Command:
 def cmd_book_series(args: argparse.Namespace, url: str, login: str) -> int:
     if args.until is None and args.count is None:
         raise InvalidInput("Say how long the series runs: --until DATE or --count N.")
+    from booking import series  # a series only: a single booking does not load it
+
     repeat = series.parse_repeat(args.repeat, every=args.every, on=args.on, until=args.until,
                                  count=args.count)
     app = Cospace.open(url, login)
@@ -112,6 +113,8 @@ def _cancel(core_cancel: Command) -> Command:
         scope = "all" if args.series else "following"
         if args.booking_id is None:
             raise InvalidInput("--series and --following need a BOOKING_ID.")
+        from booking import series
+
         views = series.cancel_series(Cospace.open(url, login), args.booking_id, scope)
         if args.json:
             _print_json([v.to_json() for v in views])

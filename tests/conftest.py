@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 
@@ -23,6 +24,10 @@ LONDON = "Europe/London"
 #: Monday 23 November 2026, 08:00 in London: the tests' "now".
 NOW = pendulum.datetime(2026, 11, 23, 8, 0, tz=LONDON).in_timezone("UTC")
 PG_ENV = "COSPACE_TEST_PG"
+
+# The bank-holiday cache (booking/bank_holidays.py) of this test session, not the user's; the
+# CLI processes the tests start inherit it.
+os.environ.setdefault("COSPACE_CACHE_DIR", tempfile.mkdtemp(prefix="cospace-test-cache-"))
 
 
 class Clock:
