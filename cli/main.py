@@ -62,6 +62,7 @@ environment variables:
   COSPACE_USER     the acting staff login, when --as is not given (default: your OS login)
   COSPACE_NOW      pin the clock (ISO 8601, e.g. 2026-11-26T09:00+00:00) for demos and tests
   PGPASSWORD       a PostgreSQL password (or ~/.pgpass): never put it in the URL
+  COSPACE_CACHE_DIR  where worked-out bank holidays are kept (default: the user cache folder)
 
 Start with: cospace init --demo, then cospace --as frontdesk (or cospace COMMAND --help).
 Exit codes: 0 done, 1 refused (a rule, a clash, a permission), 2 input not understood or not
@@ -246,9 +247,10 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     return build_parser(modules).parse_args(argv)
 
 
-def _collect_garbage_again() -> None:
+def collect_garbage_again() -> None:
     """Turn the garbage collector back on after start-up (``cospace.entry`` turns it off for
-    the imports), keeping what was imported out of its future passes (``gc.freeze``)."""
+    the imports), keeping what was imported out of its future passes (``gc.freeze``), the
+    one at the process's exit included."""
     if not gc.isenabled():
         gc.freeze()
         gc.enable()
@@ -265,7 +267,7 @@ def _main(argv: list[str], out: SafeStream, err: SafeStream, real_out: Any,
     from booking.settings import requested_login, resolve_db_url
     from db.engine import translate_error
 
-    _collect_garbage_again()
+    collect_garbage_again()
     url = resolve_db_url(getattr(args, "db", None))
     out.urls = err.urls = (url,)
     login = requested_login(getattr(args, "login", None))

@@ -88,15 +88,20 @@ def check() -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     # A command is a short process that imports a great deal (SQLAlchemy, SQLModel, the
     # tables) and frees little: the cyclic garbage collector's passes during those imports are
-    # about a tenth of the start-up. cli.main turns it back on once the imports are done.
+    # about a tenth of the start-up. cli.main turns it back on once the imports are done
+    # (collect_garbage_again); a command that ends before that (--help) does so here.
     gc.disable()
     try:
         problem = check()
         if problem is not None:
             print(problem, file=sys.stderr)
             return 2
+        from cli.main import collect_garbage_again
         from cli.main import main as cli_main
 
-        return cli_main(argv)
+        try:
+            return cli_main(argv)
+        finally:
+            collect_garbage_again()
     finally:
         gc.enable()
