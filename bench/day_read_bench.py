@@ -7,7 +7,8 @@ raw bounded ``sqlite3`` query of the same rows, interleaved in the same run.
 Timed: ``db.queries.booking_rows`` (what the board, Desk, ``list``, export and iCal read) for
 one site's day and for every site's day; ``busy_intervals`` (behind ``free``) for one site's
 spaces; and ``list`` with no end (from the last day on). The raw query reads the same rows
-with ``start_at`` bounded on both sides by hand. Times are medians of CPU time.
+with ``start_at`` bounded on both sides by hand. Times are medians of CPU time (wall time
+beside them).
 """
 
 from __future__ import annotations
@@ -54,20 +55,21 @@ def raw_busy(con: sqlite3.Connection, lo: dt.datetime, hi: dt.datetime,
     return con.execute(
         f"SELECT space_id, start_at, end_at FROM booking WHERE space_id IN ({marks}) "
         "AND start_at < ? AND start_at > ? AND end_at > ? "
-        "AND status IN ('confirmed', 'checked_in') ORDER BY space_id, start_at",
+        "AND status IN ('confirmed', 'checked_in', 'provisional') ORDER BY space_id, start_at",
         [*spaces, hi.strftime(TS), (lo - dt.timedelta(days=1)).strftime(TS),
          lo.strftime(TS)]).fetchall()
 
 
-def median_ms(fn: Any, repeat: int) -> tuple[float, int]:
+def median_ms(fn: Any, repeat: int) -> tuple[float, int, float]:
     """The median CPU time of ``fn`` (process time: on a shared, loaded machine the wall
-    clock mostly measures the other processes), and its row count."""
-    times, n = [], 0
+    clock mostly measures the other processes), its row count, and its median wall time."""
+    times, walls, n = [], [], 0
     for _ in range(repeat):
-        t0 = time.process_time()
+        w0, t0 = time.perf_counter(), time.process_time()
         n = len(fn())
         times.append((time.process_time() - t0) * 1000)
-    return statistics.median(times), n
+        walls.append((time.perf_counter() - w0) * 1000)
+    return statistics.median(times), n, statistics.median(walls)
 
 
 def _cases(conn: Any, con: sqlite3.Connection, lo: dt.datetime, hi: dt.datetime,
@@ -106,7 +108,7 @@ def main() -> None:
     spaces = [r[0] for r in con.execute("SELECT id FROM space WHERE site_id = ?", (site_id,))]
     print(f"store: {args.db}; bookings: {total}; first day {START_DAY}, last day {last}; "
           f"site {site_id} ({len(spaces)} spaces)")
-    results: dict[str, dict[dt.date, tuple[float, float, int]]] = {}
+    results: dict[str, dict[dt.date, tuple[float, float, int, float, float]]] = {}
     for _round in range(2):  # interleaved: first day, last day, then again
         for day in (START_DAY, last):
             lo, hi = (b.astimezone(dt.UTC).replace(tzinfo=None) for b in day_bounds(day, TZ))
@@ -114,18 +116,19 @@ def main() -> None:
                 cases = _cases(conn, con, lo, hi, site_id, spaces)
                 for name, (app_fn, raw_fn) in cases.items():
                     reps = max(3, args.repeat // (10 if "all" in name else 1))
-                    a, n = median_ms(app_fn, reps)
-                    b, _ = median_ms(raw_fn, reps)
-                    results.setdefault(name, {})[day] = (a, b, n)
+                    a, n, aw = median_ms(app_fn, reps)
+                    b, _, bw = median_ms(raw_fn, reps)
+                    results.setdefault(name, {})[day] = (a, b, n, aw, bw)
     for name, by_day in results.items():
-        (a1, b1, n1), (a2, b2, n2) = by_day[START_DAY], by_day[last]
+        (a1, b1, n1, aw1, bw1), (a2, b2, n2, aw2, bw2) = by_day[START_DAY], by_day[last]
         print(f"{name}: first day {a1:.2f} ms ({n1} rows; raw bounded {b1:.2f} ms, "
               f"{a1 / b1:.2f}x), last day {a2:.2f} ms ({n2} rows; raw bounded {b2:.2f} ms, "
-              f"{a2 / b2:.2f}x); last/first {a2 / a1:.2f}x")
+              f"{a2 / b2:.2f}x); last/first {a2 / a1:.2f}x; wall: {aw1:.2f} vs {bw1:.2f} ms "
+              f"({aw1 / bw1:.2f}x), {aw2:.2f} vs {bw2:.2f} ms ({aw2 / bw2:.2f}x)")
     lo_last = day_bounds(last, TZ)[0].astimezone(dt.UTC)
     with read_tx(engine) as conn:
-        a, n = median_ms(lambda: q.booking_rows(conn, start=lo_last, site_id=site_id),
-                         args.repeat)
+        a, n, _ = median_ms(lambda: q.booking_rows(conn, start=lo_last, site_id=site_id),
+                            args.repeat)
     print(f"list with no end, one site, from the last day: {a:.2f} ms ({n} rows)")
 
 

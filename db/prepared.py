@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import weakref
 from collections import namedtuple
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Float, Table
@@ -56,7 +56,32 @@ class Prepared:
 
     def rows(self, conn: Connection, params: dict[str, Any]) -> list[Any]:
         """Run with ``params`` (names as in the statement) in ``conn``'s transaction."""
-        sql, names, consts, binds, results, dbapi_error = self._plan(conn.dialect)
+        raw = self.fetch(conn, params)
+        results = self._plan(conn.dialect)[4]
+        make: Callable[[Iterable[Any]], Any] = (
+            self.row._make if self.row is not None else tuple)
+        if not results:
+            return [make(r) for r in raw]
+        out = []
+        for r in raw:
+            values = list(r)
+            for i, fn in results:
+                values[i] = fn(values[i])
+            out.append(make(values))
+        return out
+
+    def converters(self, dialect: Any) -> tuple[Callable[[Any], Any], ...]:
+        """The result processor of each column for ``dialect`` (the identity where there
+        is none): what :meth:`rows` applies to the rows of :meth:`fetch`."""
+        fns: list[Callable[[Any], Any]] = [_same] * len(self.stmt.exported_columns)
+        for i, fn in self._plan(dialect)[4]:
+            fns[i] = fn
+        return tuple(fns)
+
+    def fetch(self, conn: Connection, params: dict[str, Any]) -> Sequence[Any]:
+        """Run as :meth:`rows` does and return the driver's rows as they come (no result
+        processing: see :meth:`converters`), for a caller that builds its own values."""
+        sql, names, consts, binds, _results, dbapi_error = self._plan(conn.dialect)
         p = {**consts, **params}
         for name, fn in binds:
             p[name] = fn(p[name])
@@ -72,17 +97,11 @@ class Prepared:
                                       dialect=conn.dialect) from exc
         finally:
             cur.close()
-        make: Callable[[Iterable[Any]], Any] = (
-            self.row._make if self.row is not None else tuple)
-        if not results:
-            return [make(r) for r in raw]
-        out = []
-        for r in raw:
-            values = list(r)
-            for i, fn in results:
-                values[i] = fn(values[i])
-            out.append(make(values))
-        return out
+        return raw
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _processor(type_: Any, dialect: Any, *, bind: bool) -> Any:

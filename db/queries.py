@@ -267,26 +267,44 @@ def booking_rows(
     return conn.execute(q).all()
 
 
+_P_BUSY: dict[int, Prepared] = {}
+
+
+def _busy_stmt(n: int) -> Prepared:
+    """The read of :func:`busy_intervals` for ``n`` spaces (parameters ``s0`` ... and the
+    window's), compiled once per count: an IN list of single parameters, as
+    :class:`Prepared` takes no expanding one."""
+    stmt = _P_BUSY.get(n)
+    if stmt is None:
+        ids = [bindparam(f"s{i}", type_=B.c.space_id.type) for i in range(n)]
+        stmt = Prepared(
+            select(B.c.space_id, B.c.start_at, B.c.end_at)
+            .where(B.c.space_id.in_(ids), *overlapping_params(B.c.start_at, B.c.end_at),
+                   B.c.status.in_(_LITERAL_ACTIVE))
+            .order_by(B.c.space_id, B.c.start_at))
+        if len(_P_BUSY) < 512:
+            _P_BUSY[n] = stmt
+    return stmt
+
+
 def busy_intervals(
     conn: Connection, space_ids: Sequence[int], start: dt.datetime, end: dt.datetime, *,
     max_minutes: int = LONGEST_BOOKING_MINUTES,
 ) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
     """Active bookings of each space overlapping ``[start, end)``, sorted by start: one short
-    range of the ``(space_id, start_at)`` index per space (:mod:`db.overlap`)."""
+    range of the ``(space_id, start_at)`` index per space (:mod:`db.overlap`). Compiled
+    once and run on the driver's cursor (``free`` and search read it for every space of a
+    kind at a site): the times are aware UTC datetimes, as from the general path."""
     out: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {i: [] for i in space_ids}
-    if not space_ids:
+    if not out:
         return out
-    rows = conn.execute(
-        select(B.c.space_id, B.c.start_at, B.c.end_at)
-        .where(
-            B.c.space_id.in_(list(space_ids)),
-            *overlapping(B.c.start_at, B.c.end_at, start, end, max_minutes=max_minutes),
-            B.c.status.in_(ACTIVE_STATUSES),
-        )
-        .order_by(B.c.space_id, B.c.start_at)
-    ).all()
-    for r in rows:
-        out[r.space_id].append((r.start_at, r.end_at))
+    ids = list(out)
+    stmt = _busy_stmt(len(ids))
+    params: dict[str, Any] = {f"s{i}": sid for i, sid in enumerate(ids)}
+    params.update(window_params(start, end, max_minutes))
+    _, to_start, to_end = stmt.converters(conn.dialect)
+    for sid, s, e in stmt.fetch(conn, params):
+        out[sid].append((to_start(s), to_end(e)))
     return out
 
 

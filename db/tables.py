@@ -203,7 +203,8 @@ class Booking(StoreTable, table=True):
         CheckConstraint("attendees >= 1", name="ck_booking_attendees"),
         Index("ix_booking_space_start", "space_id", "start_at"),
         Index("ix_booking_start", "start_at"),
-        Index("ix_booking_org_start", "org_id", "start_at"),
+        # Covers the allocation check's reads (migration 0011): no visit to the table.
+        Index("ix_booking_org_start", "org_id", "start_at", "end_at", "status", "space_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     space_id: int = Field(foreign_key="space.id")

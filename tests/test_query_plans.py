@@ -232,3 +232,20 @@ def test_the_lower_bound_is_exact_in_utc_whatever_the_zone() -> None:
     assert lower_bound(moment) == dt.datetime(2026, 9, 22, 23, 0, tzinfo=dt.UTC)
     with pytest.raises(ValueError):
         lower_bound(dt.datetime(2026, 9, 23))
+
+
+def test_the_allocation_check_reads_the_covering_index_alone(app: Cospace) -> None:
+    """The week's hours and the bookings near a new one come from ``ix_booking_org_start``
+    (org, start, end, status, space: migration 0011) without visiting the table: what
+    keeps a booking under an allocation close to one without (bench/README.md, item 4). On a
+    store without statistics, as the app leaves it (with ``ANALYZE`` SQLite may start from
+    the site's spaces instead: still an index range, checked above)."""
+    _book_some(app)
+    for name in ("allocation hours", "allocation intervals"):
+        with read_tx(app.engine) as conn:
+            with _plans(conn) as plans:
+                READS[name](conn, app)
+        assert_index_range("sqlite", plans)
+        reads = [ln for _, plan in plans for ln in plan if re.search(r"\bbooking\b", ln)]
+        assert reads and all("USING COVERING INDEX ix_booking_org_start" in ln
+                             for ln in reads), (name, plans)
