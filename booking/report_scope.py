@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -152,6 +153,22 @@ class _Keys:
             elif f == "month":
                 out.append(f"{day.year:04d}-{day.month:02d}" if day else month)
         return tuple(out)
+
+    def row_key(self, columns: Sequence[str]) -> Callable[[Sequence[Any]], tuple]:
+        """The grouping key of a summed row whose first values are ``columns`` (``site_id``,
+        ``space_id``, ``kind``, ``org_id``, ``weekday``, ``week``, ``month``, ``hour``):
+        what :meth:`key` gives for the same values, worked out once for all the rows."""
+        codes: dict[str, Callable[[Any], Any]] = {
+            "site": lambda v: self.sites.get(v, str(v)),
+            "space": lambda v: self.spaces.get(v or 0, str(v)),
+            "org": lambda v: self.orgs.get(v or 0, ""),
+        }
+        column = {"site": "site_id", "space": "space_id", "org": "org_id"}
+        at = [(columns.index(column.get(f, f)), codes.get(f)) for f in self.by]
+        if all(code is None for _, code in at):
+            return itemgetter(*[i for i, _ in at]) if len(at) > 1 else \
+                lambda r: (r[at[0][0]],)
+        return lambda r: tuple([r[i] if code is None else code(r[i]) for i, code in at])
 
     def strip_org(self, key: tuple) -> tuple:
         if "org" not in self.by:
