@@ -210,6 +210,18 @@ def rebuild_months(conn: Connection, site_id: int, months: Sequence[str] | None 
             f"FROM usage_piece", f"GROUP BY site_id, month, {cols}"), source.params)
 
 
+def analyze(engine: Engine) -> None:
+    """PostgreSQL: renew the planner's statistics of every summary (after a rebuild of many
+    days, before autovacuum would, or where it is off: without them PostgreSQL takes a
+    summary for empty and groups a region's rows by sorting them on disk). A role that does
+    not own the tables is skipped with a warning. SQLite: nothing."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:
+        conn.execute(text(f"ANALYZE {', '.join([*TABLES, *MONTH_ROLLUPS])}"))
+        conn.commit()
+
+
 def day_value(conn: Connection) -> Callable[[dt.date], Any]:
     """How a summary's day is written: a ``date`` for PostgreSQL, ISO text for SQLite (what
     SQLAlchemy's ``Date`` stores there)."""
