@@ -19,7 +19,6 @@ from booking.report_scope import (
     _days,
     _Keys,
     _Scope,
-    open_minutes,
     summary_table,
     sweep,
 )
@@ -89,20 +88,17 @@ class ReportReads:
             kinds = [(k, v) for (sid, k), v in by_site_kind.items() if sid == site.id]
             if not kinds:
                 continue
-            per_time: dict[tuple[dt.date | None, int | None], float] = defaultdict(float)
-            for day, hour, minutes in open_minutes(site, scope.start, scope.end,
-                                                   keys.need_hour):
-                per_time[(day if keys.need_day else None, hour)] += minutes
+            per_time = scope.open_per_label(site, keys, keys.need_hour)
             by_space = "space" in keys.by
             for kind, spaces in kinds:
-                for (on, hour), minutes in per_time.items():
+                for (weekday, week, month, hour), minutes in per_time.items():
+                    at = dict(site_id=site.id, kind=kind, weekday=weekday, week=week,
+                              month=month, hour=hour, without_org=True)
                     if by_space:
                         for sp in spaces:
-                            out[keys.key(site_id=site.id, kind=kind, space_id=sp.id, day=on,
-                                         hour=hour, without_org=True)] += minutes
+                            out[keys.key(space_id=sp.id, **at)] += minutes
                     else:
-                        out[keys.key(site_id=site.id, kind=kind, day=on, hour=hour,
-                                     without_org=True)] += minutes * len(spaces)
+                        out[keys.key(**at)] += minutes * len(spaces)
         return out
 
     def _booked(self, conn: Tx, scope: _Scope, keys: _Keys, **kw: Any
@@ -202,14 +198,12 @@ class ReportReads:
         out: dict[tuple, dict[str, Any]] = {}
         site_by_id = scope.site_by_id
         # Opening hours per group: every active (site, kind) counts, booked or not (a site's
-        # open days worked out once for all its kinds).
-        opened: dict[int, list[tuple[dt.date, int | None, float]]] = {}
+        # open days worked out once for all its kinds and groups of days).
         for (site_id, kind), n in spaces.items():
-            if site_id not in opened:
-                opened[site_id] = open_minutes(site_by_id[site_id], scope.start, scope.end,
-                                               False)
-            for day, _hour, minutes in opened[site_id]:
-                k = keys.key(site_id=site_id, kind=kind, day=day)
+            per_label = scope.open_per_label(site_by_id[site_id], keys, False)
+            for (weekday, week, month, _hour), minutes in per_label.items():
+                k = keys.key(site_id=site_id, kind=kind, weekday=weekday, week=week,
+                             month=month)
                 acc = out.setdefault(k, {"spaces": n, "open_min": 0.0, "peak": 0,
                                          "saturated_min": 0.0})
                 acc["open_min"] += minutes

@@ -218,6 +218,22 @@ def test_charges_from_the_summaries_are_what_the_bookings_give(any_app, clock):
     assert charged > 0
 
 
+def test_a_trend_over_an_ended_period_counts_what_attendance_counts(any_app, clock):
+    """Over a period that has ended, the trend takes every booking as started (one read
+    for both): its bookings and no-shows are attendance's, which reads the started ones."""
+    random_store(any_app)
+    clock.set(dt.datetime(2026, 10, 28, 15, 7, tzinfo=dt.UTC))
+    reports = Reports(as_user(any_app, "estates"))
+    for start, end in ((FIRST, dt.date(2026, 10, 27)), (FIRST, dt.date(2026, 11, 20))):
+        trend = reports.run("trend", sites=None, start=start, end=end, by="week,kind")
+        seen = reports.run("attendance", sites=None, start=start, end=end, by="week,kind")
+        counted = {(r["week"], r["kind"]): (r["bookings"], r["no_shows"])
+                   for r in trend.rows if r["bookings"]}
+        assert counted == {(r["week"], r["kind"]): (r["bookings"], r["no_shows"])
+                           for r in seen.rows}
+        assert len(counted) >= 6
+
+
 def test_every_kind_of_change_is_caught(any_app, clock):
     """Changes through the app and behind its back (the triggers see them all) leave the
     summaries as a rebuild from scratch would make them."""
