@@ -43,8 +43,20 @@ class _Scope:
         if got is None:
             got = self._opened[cache] = defaultdict(float)
             label = keys.day_label
-            for day, hour, minutes in open_minutes(site, self.start, self.end, by_hour):
-                got[(*label(day), hour)] += minutes
+            if not by_hour:
+                for day, _, minutes in open_minutes(site, self.start, self.end, False):
+                    got[(*label(day), None)] += minutes
+                return got
+            # By hour: the days of each group with the same opening hours, counted, then
+            # each hour's share of those hours once.
+            days: dict[tuple, int] = defaultdict(int)
+            for day in _days(self.start, self.end):
+                window = opening_window(site, day)
+                if window is not None:
+                    days[(label(day), window)] += 1
+            for (on, window), n in days.items():
+                for hour, minutes in _hour_shares(*window):
+                    got[(*on, hour)] += minutes * n
         return got
 
     @property
@@ -80,13 +92,21 @@ def open_minutes(site: SiteInfo, start: dt.date, end: dt.date,
         if not by_hour and day not in changes and c <= 1440:
             out.append((day, None, float(c - o)))
         elif by_hour:
-            for h in range(o // 60, (c + 59) // 60):
-                piece = min(c, h * 60 + 60) - max(o, h * 60)
-                if piece > 0:
-                    out.append((day, h, float(piece)))
+            out += [(day, h, piece) for h, piece in _hour_shares(o, c)]
         else:
             out.append((day, None, _elapsed(day, o, c, zone)))
     return out
+
+
+@lru_cache(maxsize=256)
+def _hour_shares(opens: int, closes: int) -> tuple[tuple[int, float], ...]:
+    """(local hour, minutes open in it) for opening hours ``opens``..``closes``."""
+    out = []
+    for h in range(opens // 60, (closes + 59) // 60):
+        piece = min(closes, h * 60 + 60) - max(opens, h * 60)
+        if piece > 0:
+            out.append((h, float(piece)))
+    return tuple(out)
 
 
 @lru_cache(maxsize=64)

@@ -291,6 +291,7 @@ def summed(conn: Connection, name: str, site_ids: Sequence[int], first: dt.date,
     bad = set(group) - GROUPABLE[name]
     if bad:
         raise ValueError(f"{name} cannot be grouped by {sorted(bad)}")
+    parts: list[tuple[str, list[tuple[str, Any]]]]
     if name not in MONTH_ROLLUPS:
         parts = [(name, [("day >= :a", first), ("day <= :b", last)]
                   + ([("day < :before", before)] if before is not None else []))]
