@@ -7,12 +7,16 @@
 Builds the store with bulk inserts (executemany on SQLite, COPY on PostgreSQL; reused when it
 already holds the same shape), brings the usage summaries up to date (timed: on a new store
 that is building them from scratch), then runs each report for the whole year over every site,
-three times, and prints the median. The baseline is one raw SQL pass over the same bookings
+``--runs`` times, and prints the median wall time (and the process's CPU time: on PostgreSQL
+most of the work is the server's). The baseline is one raw SQL pass over the same bookings
 on the same connection, a plain ``GROUP BY`` space, organisation and status with a count and
-summed duration (and, printed beside it, the same pass without the grouping), so the ratio
-says what the reports cost against merely grouping the rows. ``--direct`` also times each
-report read straight from the bookings (``Reports(use_summaries=False)``, the code before
-the summaries), in the same run.
+summed duration, run just before each run of each report (the ratio is of the two medians, so
+a change in the machine's load between reports moves both); the same pass without the
+grouping is printed once beside it. The ratio says what the reports cost against merely
+grouping the rows. Before timing, the planner's statistics are renewed (``ANALYZE`` of the
+summaries on PostgreSQL, as autovacuum would; it is off on these machines). ``--direct``
+also times each report read straight from the bookings (``Reports(use_summaries=False)``,
+the code before the summaries), in the same run.
 Last, ``--changes`` bookings across the sites change status (as a day of check-ins and
 no-shows would) and the refresh that the next report runs first is timed.
 """
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
+import os
 import random
 import statistics
 import sys
@@ -39,6 +44,7 @@ from booking import usage  # noqa: E402
 from booking.reports import REPORT_KINDS, Reports  # noqa: E402
 from booking.rules import opening_window  # noqa: E402
 from booking.service import Cospace  # noqa: E402
+from db import usage_queries as uq  # noqa: E402
 from db.engine import read_tx, write_tx  # noqa: E402
 
 BOOKING, ORGANISATION, SPACE, STAFF = (SQLModel.metadata.tables[n] for n in
@@ -211,6 +217,9 @@ def main() -> None:
     days = usage.refresh(app.engine)
     print(f"usage summaries brought up to date: {days:,} site days in "
           f"{time.perf_counter() - t:.1f} s")
+    # The planner's statistics of the summaries, as autovacuum would renew them (it is off
+    # on these machines); a refresh of many days renews them itself.
+    uq.analyze(app.engine)
     reports = Reports(app)
     direct = Reports(app, use_summaries=False)
     cases = [(k, None) for k in REPORT_KINDS] + [
@@ -223,31 +232,48 @@ def main() -> None:
     base = statistics.median(baseline(app, group=True) for _ in range(args.runs))
     backend = app.engine.dialect.name
     print(f"\n{backend}, {args.sites} site(s), {YEAR_START} to {YEAR_END}; "
-          f"baseline raw GROUP BY {base:.3f} s (raw count/sum scan {scan:.3f} s)")
-    head = f"{'report':<14} {'by':<18} {'median s':>9} {'x GROUP BY':>10} {'rows':>6}"
+          f"baseline raw GROUP BY {base:.3f} s (raw count/sum scan {scan:.3f} s); "
+          f"load average {_load()}")
+    head = (f"{'report':<14} {'by':<18} {'median s':>9} {'cpu s':>6} {'GROUP BY s':>10} "
+            f"{'x GROUP BY':>10} {'rows':>6}")
     if args.direct:
         head += f" {'direct s':>9} {'direct/summ':>11}"
     print(head)
 
-    def timed(r: Reports, kind: str, by: str | None) -> tuple[float, int]:
-        times = []
+    def timed(r: Reports, kind: str, by: str | None, against: bool = False
+              ) -> tuple[float, float, float, int]:
+        """Median wall and CPU seconds of the report (and, with ``against``, of the raw
+        GROUP BY run just before each run of it), and its rows."""
+        times, cpus, bases = [], [], []
         rows = 0
         for _ in range(args.runs):
-            t = time.perf_counter()
+            if against:
+                bases.append(baseline(app, group=True))
+            t, c = time.perf_counter(), time.process_time()
             rep = r.run(kind, sites=None, start=YEAR_START, end=YEAR_END, by=by,
                         rates={"interview": 12.5, "desk": 4} if kind == "share" else None)
             times.append(time.perf_counter() - t)
+            cpus.append(time.process_time() - c)
             rows = len(rep.rows)
-        return statistics.median(times), rows
+        return (statistics.median(times), statistics.median(cpus),
+                statistics.median(bases) if bases else 0.0, rows)
 
+    worst = (0.0, "")
+    slowest = (0.0, "")
     for kind, by in cases:
-        med, rows = timed(reports, kind, by)
-        line = f"{kind:<14} {by or '(default)':<18} {med:>9.3f} {med / base:>10.1f} {rows:>6}"
+        med, cpu, against, rows = timed(reports, kind, by, against=True)
+        ratio = med / against
+        name = f"{kind} {by or '(default)'}"
+        worst, slowest = max(worst, (ratio, name)), max(slowest, (med, name))
+        line = (f"{kind:<14} {by or '(default)':<18} {med:>9.3f} {cpu:>6.2f} {against:>10.3f} "
+                f"{ratio:>10.2f} {rows:>6}")
         if args.direct:
-            dmed, drows = timed(direct, kind, by)
+            dmed, _, _, drows = timed(direct, kind, by)
             assert drows == rows, (kind, by, drows, rows)
             line += f" {dmed:>9.3f} {dmed / med:>10.1f}x"
         print(line, flush=True)
+    print(f"highest ratio to the raw GROUP BY {worst[0]:.2f} ({worst[1]}); slowest report "
+          f"{slowest[0]:.3f} s ({slowest[1]}); load average {_load()}")
     if args.changes:
         changed = change_statuses(app, args.changes)
         t = time.perf_counter()
@@ -257,6 +283,10 @@ def main() -> None:
         reports.run("utilisation", sites=None, start=YEAR_START, end=YEAR_END)
         print(f"\nafter {changed} bookings changed status: refresh {took:.3f} s "
               f"({days} site days), then utilisation {time.perf_counter() - t:.3f} s")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def change_statuses(app: Cospace, n: int, seed: int = 11) -> int:

@@ -14,11 +14,11 @@ from booking.errors import InvalidInput, NotFound
 from booking.models import KINDS, MAX_BOOKING_MINUTES, SiteInfo
 from booking.report_kinds import MAX_DAYS
 from booking.report_scope import (
+    _STATUS_NAMES,
     _add,
     _days,
     _Keys,
     _Scope,
-    open_minutes,
     summary_table,
     sweep,
 )
@@ -88,20 +88,17 @@ class ReportReads:
             kinds = [(k, v) for (sid, k), v in by_site_kind.items() if sid == site.id]
             if not kinds:
                 continue
-            per_time: dict[tuple[dt.date | None, int | None], float] = defaultdict(float)
-            for day, hour, minutes in open_minutes(site, scope.start, scope.end,
-                                                   keys.need_hour):
-                per_time[(day if keys.need_day else None, hour)] += minutes
+            per_time = scope.open_per_label(site, keys, keys.need_hour)
             by_space = "space" in keys.by
             for kind, spaces in kinds:
-                for (on, hour), minutes in per_time.items():
+                for (weekday, week, month, hour), minutes in per_time.items():
+                    at = dict(site_id=site.id, kind=kind, weekday=weekday, week=week,
+                              month=month, hour=hour, without_org=True)
                     if by_space:
                         for sp in spaces:
-                            out[keys.key(site_id=site.id, kind=kind, space_id=sp.id, day=on,
-                                         hour=hour, without_org=True)] += minutes
+                            out[keys.key(space_id=sp.id, **at)] += minutes
                     else:
-                        out[keys.key(site_id=site.id, kind=kind, day=on, hour=hour,
-                                     without_org=True)] += minutes * len(spaces)
+                        out[keys.key(**at)] += minutes * len(spaces)
         return out
 
     def _booked(self, conn: Tx, scope: _Scope, keys: _Keys, **kw: Any
@@ -126,23 +123,23 @@ class ReportReads:
                              sums: dict[tuple, dict[str, float]], table: str, *,
                              started_before: dt.datetime | None = None,
                              rates: dict[str, float] | None = None, **_kw: Any) -> None:
-        # The site only when grouped by it: a region's rows are then one per group, not per
-        # site and group.
-        group = (["site_id"] if "site" in keys.by else []) + ["kind", "status"]
+        # The site only when grouped by it, the kind only when grouped by it or charged for:
+        # a region's rows are then one per group, the statuses side by side.
+        group = ["site_id"] if "site" in keys.by else []
+        group += ["kind"] if "kind" in keys.by or rates else []
         group += [c for f, c in (("space", "space_id"), ("org", "org_id"), ("weekday", "weekday"),
                                  ("week", "week"), ("month", "month"), ("hour", "hour"))
                   if f in keys.by]
+        key_of = keys.row_key(group)
+        kind_at = group.index("kind") if rates else -1
         for window in scope.windows:
             today = None
             if started_before is not None:
                 today = wall(started_before, window.tz).date()
             for r in uq.summed(conn, table, window.site_ids, scope.start, scope.end, group,
                                kind=scope.kind, before=today):
-                k = keys.key(site_id=r.get("site_id", 0), kind=r["kind"],
-                             space_id=r.get("space_id"),
-                             org_id=r.get("org_id"), weekday=r.get("weekday"),
-                             week=r.get("week"), month=r.get("month"), hour=r.get("hour"))
-                _add(sums[k], r["status"], r["kind"], r["bookings"], r["minutes"], rates)
+                _add_summed(sums[key_of(r)], r[len(group):],
+                            rates.get(r[kind_at], 0.0) if rates else None)
             # Counted outside the summaries, which count a booking on the day it starts:
             # bookings already under way as the period begins count at its start ...
             def count(b: Any, at: dt.datetime) -> None:
@@ -201,14 +198,12 @@ class ReportReads:
         out: dict[tuple, dict[str, Any]] = {}
         site_by_id = scope.site_by_id
         # Opening hours per group: every active (site, kind) counts, booked or not (a site's
-        # open days worked out once for all its kinds).
-        opened: dict[int, list[tuple[dt.date, int | None, float]]] = {}
+        # open days worked out once for all its kinds and groups of days).
         for (site_id, kind), n in spaces.items():
-            if site_id not in opened:
-                opened[site_id] = open_minutes(site_by_id[site_id], scope.start, scope.end,
-                                               False)
-            for day, _hour, minutes in opened[site_id]:
-                k = keys.key(site_id=site_id, kind=kind, day=day)
+            per_label = scope.open_per_label(site_by_id[site_id], keys, False)
+            for (weekday, week, month, _hour), minutes in per_label.items():
+                k = keys.key(site_id=site_id, kind=kind, weekday=weekday, week=week,
+                             month=month)
                 acc = out.setdefault(k, {"spaces": n, "open_min": 0.0, "peak": 0,
                                          "saturated_min": 0.0})
                 acc["open_min"] += minutes
@@ -265,6 +260,27 @@ class ReportReads:
                 sums[k][1] += r["requested_min"]
         return sums
 
+
+
+#: The sums each status of :data:`db.usage_queries.SUMMED_STATUSES` adds to.
+_SUMMED_NAMES = [_STATUS_NAMES[s] for s in uq.SUMMED_STATUSES]
+#: Where a summed row holds the minutes not used (no-shows, released desks).
+_WASTED_AT = [3 + 2 * uq.SUMMED_STATUSES.index(s) for s in ("no_show", "released")]
+
+
+def _add_summed(acc: dict[str, float], values: Sequence[Any], rate: float | None) -> None:
+    """Add one row of :func:`db.usage_queries.summed` (bookings, minutes, then bookings and
+    minutes per status) to a group's sums; with ``rate`` (per hour of its kind), the
+    charge for all its hours and for those used."""
+    acc["bookings"] += values[0]
+    acc["booked_min"] += values[1]
+    for i, (count, minutes) in enumerate(_SUMMED_NAMES, start=1):
+        acc[count] += values[2 * i]
+        acc[minutes] += values[2 * i + 1]
+    if rate is not None:
+        used = values[1] - sum(values[i] for i in _WASTED_AT)
+        acc["charge"] += values[1] / 60.0 * rate
+        acc["used_charge"] += used / 60.0 * rate
 
 
 def _all_sites(conn: Tx) -> Sequence[Any]:

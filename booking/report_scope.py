@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from booking.models import SiteInfo
 from booking.report_kinds import WEEKDAY_SHORT
 from booking.rules import opening_window
+from booking.usage import day_labels
 from db import report_queries as rq
 
 
@@ -27,6 +31,33 @@ class _Scope:
     end: dt.date
     now: dt.datetime
     kind: str | None
+    #: Open minutes per site and grouping of days, worked out once per report.
+    _opened: dict[tuple, dict[tuple, float]] = field(default_factory=dict, repr=False)
+
+    def open_per_label(self, site: SiteInfo, keys: _Keys, by_hour: bool
+                       ) -> dict[tuple, float]:
+        """The site's open minutes over the period, added up per (weekday, week, month,
+        hour): each None unless ``keys`` groups by it (``by_hour`` for the hour)."""
+        cache = (site.id, keys.label_fields, by_hour)
+        got = self._opened.get(cache)
+        if got is None:
+            got = self._opened[cache] = defaultdict(float)
+            label = keys.day_label
+            if not by_hour:
+                for day, _, minutes in open_minutes(site, self.start, self.end, False):
+                    got[(*label(day), None)] += minutes
+                return got
+            # By hour: the days of each group with the same opening hours, counted, then
+            # each hour's share of those hours once.
+            days: dict[tuple, int] = defaultdict(int)
+            for day in _days(self.start, self.end):
+                window = opening_window(site, day)
+                if window is not None:
+                    days[(label(day), window)] += 1
+            for (on, window), n in days.items():
+                for hour, minutes in _hour_shares(*window):
+                    got[(*on, hour)] += minutes * n
+        return got
 
     @property
     def site_by_id(self) -> dict[int, SiteInfo]:
@@ -52,19 +83,53 @@ def open_minutes(site: SiteInfo, start: dt.date, end: dt.date,
     """
     out: list[tuple[dt.date, int | None, float]] = []
     zone = ZoneInfo(site.tz)
+    changes = _clock_change_days(site.tz, start, end)
     for day in _days(start, end):
         window = opening_window(site, day)
         if window is None:
             continue
         o, c = window
-        if by_hour:
-            for h in range(o // 60, (c + 59) // 60):
-                piece = min(c, h * 60 + 60) - max(o, h * 60)
-                if piece > 0:
-                    out.append((day, h, float(piece)))
+        if not by_hour and day not in changes and c <= 1440:
+            out.append((day, None, float(c - o)))
+        elif by_hour:
+            out += [(day, h, piece) for h, piece in _hour_shares(o, c)]
         else:
             out.append((day, None, _elapsed(day, o, c, zone)))
     return out
+
+
+@lru_cache(maxsize=256)
+def _hour_shares(opens: int, closes: int) -> tuple[tuple[int, float], ...]:
+    """(local hour, minutes open in it) for opening hours ``opens``..``closes``."""
+    out = []
+    for h in range(opens // 60, (closes + 59) // 60):
+        piece = min(closes, h * 60 + 60) - max(opens, h * 60)
+        if piece > 0:
+            out.append((h, float(piece)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def _clock_change_days(tz: str, start: dt.date, end: dt.date) -> frozenset[dt.date]:
+    """The days of ``start``..``end`` whose wall clock may not run at one UTC offset: the
+    offset at a midnight differs from the next midnight's, and the day after too (a
+    change at midnight itself then counts on both sides). Every other day's opening hours
+    are their wall-clock length."""
+    zone = ZoneInfo(tz)
+
+    def offset(day: dt.date) -> dt.timedelta | None:
+        return dt.datetime(day.year, day.month, day.day, tzinfo=zone).utcoffset()
+
+    out: set[dt.date] = set()
+    day = start - dt.timedelta(days=1)
+    prev = offset(day)
+    while day <= end:
+        nxt = day + dt.timedelta(days=1)
+        now = offset(nxt)
+        if now != prev:
+            out.update((day, nxt))
+        day, prev = nxt, now
+    return frozenset(out)
 
 
 def _elapsed(day: dt.date, opens: int, closes: int, zone: ZoneInfo) -> float:
@@ -128,6 +193,13 @@ class _Keys:
         self.orgs = scope.orgs
         self.need_day = any(f in self.by for f in ("weekday", "week", "month"))
         self.need_hour = "hour" in self.by
+        #: Which of (weekday, week, month) the grouping holds.
+        self.label_fields = tuple(f in self.by for f in ("weekday", "week", "month"))
+
+    def day_label(self, day: dt.date) -> tuple[Any, Any, Any]:
+        """(weekday, week, month) of a day, each None unless grouped by."""
+        return tuple(v if want else None  # type: ignore[return-value]
+                     for v, want in zip(day_labels(day), self.label_fields, strict=True))
 
     def key(self, *, site_id: int, kind: str, space_id: int | None = None,
             org_id: int | None = None, day: dt.date | None = None, hour: int | None = None,
@@ -144,14 +216,30 @@ class _Keys:
             elif f == "org":
                 out.append(None if without_org else self.orgs.get(org_id or 0, ""))
             elif f == "weekday":
-                out.append(day.weekday() if day else weekday)
+                out.append(day_labels(day)[0] if day else weekday)
             elif f == "hour":
                 out.append(hour)
             elif f == "week":
-                out.append(_week(day) if day else week)
+                out.append(day_labels(day)[1] if day else week)
             elif f == "month":
-                out.append(f"{day.year:04d}-{day.month:02d}" if day else month)
+                out.append(day_labels(day)[2] if day else month)
         return tuple(out)
+
+    def row_key(self, columns: Sequence[str]) -> Callable[[Sequence[Any]], tuple]:
+        """The grouping key of a summed row whose first values are ``columns`` (``site_id``,
+        ``space_id``, ``kind``, ``org_id``, ``weekday``, ``week``, ``month``, ``hour``):
+        what :meth:`key` gives for the same values, worked out once for all the rows."""
+        codes: dict[str, Callable[[Any], Any]] = {
+            "site": lambda v: self.sites.get(v, str(v)),
+            "space": lambda v: self.spaces.get(v or 0, str(v)),
+            "org": lambda v: self.orgs.get(v or 0, ""),
+        }
+        column = {"site": "site_id", "space": "space_id", "org": "org_id"}
+        at = [(columns.index(column.get(f, f)), codes.get(f)) for f in self.by]
+        if all(code is None for _, code in at):
+            return itemgetter(*[i for i, _ in at]) if len(at) > 1 else \
+                lambda r: (r[at[0][0]],)
+        return lambda r: tuple([r[i] if code is None else code(r[i]) for i, code in at])
 
     def strip_org(self, key: tuple) -> tuple:
         if "org" not in self.by:

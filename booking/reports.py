@@ -239,7 +239,10 @@ class Reports(ReportReads):
         avail = self._available(scope, keys)
         booked = self._booked(conn, scope, keys)
         unmet = self._unmet_sums(conn, scope, keys)
-        started = self._booked(conn, scope, keys, started_before=scope.now)
+        # Over a period that has ended everywhere, every booking has started.
+        ended = all(scope.now >= w.hi for w in scope.windows)
+        started = booked if ended else self._booked(conn, scope, keys,
+                                                    started_before=scope.now)
         # Saturation is per site and kind; the trend adds the sites' saturated hours up.
         per_site = _Keys(("site", "kind", *[f for f in keys.by if f in ("week", "month")]),
                          scope)

@@ -45,6 +45,9 @@ _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _UTC_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 #: Past this many marked days at one site, rebuilding the whole site is cheaper.
 WHOLE_SITE_DAYS = 120
+#: After recomputing this many site days in one refresh (a site's year, a store's first
+#: build, an upgrade's whole-store mark) the planner's statistics of the summaries are renewed.
+ANALYZE_DAYS = 366
 #: The summaries cover bookings in these instants only. Nobody can book outside them (dates
 #: people type run from 1970 to 2999, bookings at most the store's horizon ahead), but a row
 #: written by SQL or an older version could lie anywhere: it is left out of the summaries (and
@@ -389,4 +392,6 @@ def refresh(engine: Engine, site_ids: Iterable[int] | None = None) -> int:
     done = 0
     for site_id in sorted(s for s in sites if s is not None and (wanted is None or s in wanted)):
         done += refresh_site(engine, site_id)
+    if done >= ANALYZE_DAYS:
+        uq.analyze(engine)
     return done

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,7 +43,9 @@ class Window:
                             self.hi + dt.timedelta(days=1))
 
 
-def zone_offsets(tz: str, lo: dt.datetime, hi: dt.datetime) -> list[tuple[dt.datetime | None, int]]:
+@lru_cache(maxsize=64)  # a report asks for its window's offsets once per local-time column
+def zone_offsets(tz: str, lo: dt.datetime, hi: dt.datetime
+                 ) -> tuple[tuple[dt.datetime | None, int], ...]:
     """The UTC offsets of ``tz`` between ``lo`` and ``hi``, as (until, minutes) pairs.
 
     Zone changes happen on whole quarter hours; stepping by 15 minutes and bisecting to the
@@ -77,7 +80,7 @@ def zone_offsets(tz: str, lo: dt.datetime, hi: dt.datetime) -> list[tuple[dt.dat
             continue
         t = nxt
     out.append((None, current))
-    return out
+    return tuple(out)
 
 
 class _Sql:

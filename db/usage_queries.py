@@ -210,6 +210,18 @@ def rebuild_months(conn: Connection, site_id: int, months: Sequence[str] | None 
             f"FROM usage_piece", f"GROUP BY site_id, month, {cols}"), source.params)
 
 
+def analyze(engine: Engine) -> None:
+    """PostgreSQL: renew the planner's statistics of every summary (after a rebuild of many
+    days, before autovacuum would, or where it is off: without them PostgreSQL takes a
+    summary for empty and groups a region's rows by sorting them on disk). A role that does
+    not own the tables is skipped with a warning. SQLite: nothing."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:
+        conn.execute(text(f"ANALYZE {', '.join([*TABLES, *MONTH_ROLLUPS])}"))
+        conn.commit()
+
+
 def day_value(conn: Connection) -> Callable[[dt.date], Any]:
     """How a summary's day is written: a ``date`` for PostgreSQL, ISO text for SQLite (what
     SQLAlchemy's ``Date`` stores there)."""
@@ -260,64 +272,60 @@ def _next_month(day: dt.date) -> dt.date:
     return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
+#: The statuses a summed read keeps apart, in the order of its columns: booked, used and
+#: wasted hours and attendance come from them (any other status, provisional, counts in the
+#: totals only).
+SUMMED_STATUSES = ("checked_in", "no_show", "released", "confirmed")
+
+
 def summed(conn: Connection, name: str, site_ids: Sequence[int], first: dt.date, last: dt.date,
            group: Sequence[str], *, kind: str | None = None, before: dt.date | None = None
-           ) -> list[dict[str, Any]]:
-    """Sums of ``bookings`` and ``minutes`` of summary ``name`` over the sites' local days
-    ``first``..``last`` (and before ``before``), grouped by ``group``.
+           ) -> list[tuple]:
+    """Sums of summary ``name`` over the sites' local days ``first``..``last`` (and before
+    ``before``), grouped by ``group``, the statuses side by side: one row per group,
+    ``(*group, bookings, minutes, then bookings and minutes of each of SUMMED_STATUSES)``.
 
     A month rollup (:data:`MONTH_ROLLUPS`) serves the whole months of the period; the days
     of its first and last month outside them are read from ``usage_piece``, and the two
-    added up here."""
+    added up in the same statement."""
     bad = set(group) - GROUPABLE[name]
     if bad:
         raise ValueError(f"{name} cannot be grouped by {sorted(bad)}")
+    parts: list[tuple[str, list[tuple[str, Any]]]]
     if name not in MONTH_ROLLUPS:
-        return _summed(conn, name, site_ids, group, [("day >= :a", first), ("day <= :b", last)]
-                       + ([("day < :before", before)] if before is not None else []), kind)
-    if before is not None:
-        last = min(last, before - dt.timedelta(days=1))
-    months, edges = month_split(first, last)
-    parts: list[list[dict[str, Any]]] = []
-    if months is not None:
-        parts.append(_summed(conn, name, site_ids, group, [("month >= :a", months[0]),
-                                                           ("month <= :b", months[1])], kind))
-    for a, b in edges:
-        parts.append(_summed(conn, "usage_piece", site_ids, group,
-                             [("day >= :a", a), ("day <= :b", b)], kind))
-    if len(parts) == 1:
-        return parts[0]
-    merged: dict[tuple, dict[str, Any]] = {}
-    for part in parts:
-        for d in part:
-            k = tuple(d[g] for g in group)
-            got = merged.get(k)
-            if got is None:
-                merged[k] = d
-            else:
-                got["bookings"] += d["bookings"]
-                got["minutes"] += d["minutes"]
-    return list(merged.values())
-
-
-def _summed(conn: Connection, name: str, site_ids: Sequence[int], group: Sequence[str],
-            bounds: Sequence[tuple[str, Any]], kind: str | None) -> list[dict[str, Any]]:
-    w = _Where().add("site_id IN :ids", ids=list(site_ids))
-    for condition, value in bounds:
-        w.add(condition, **{condition.rsplit(":", 1)[1]: value})
-    if kind is not None:
-        w.add("kind = :kind", kind=kind)
+        parts = [(name, [("day >= :a", first), ("day <= :b", last)]
+                  + ([("day < :before", before)] if before is not None else []))]
+    else:
+        if before is not None:
+            last = min(last, before - dt.timedelta(days=1))
+        months, edges = month_split(first, last)
+        parts = [(name, [("month >= :a", months[0]), ("month <= :b", months[1])])] \
+            if months is not None else []
+        parts += [("usage_piece", [("day >= :a", a), ("day <= :b", b)]) for a, b in edges]
+    if not parts:
+        return []
+    w = _Where()
     cols = ", ".join(group)
-    stmt = w.statement(f"SELECT {cols}, SUM(bookings) AS bookings, SUM(minutes) AS minutes "
-                       f"FROM {name}", f"GROUP BY {cols}")
-    names = (*group, "bookings", "minutes")
-    out = []
-    for r in conn.execute(stmt, w.params).all():
-        d = dict(zip(names, r, strict=True))
-        d["bookings"] = int(d["bookings"] or 0)
-        d["minutes"] = float(d["minutes"] or 0.0)
-        out.append(d)
-    return out
+    sums = ["SUM(bookings)", "SUM(minutes)"]
+    for status in SUMMED_STATUSES:
+        sums += [f"SUM(CASE WHEN status = '{status}' THEN {c} ELSE 0 END)"
+                 for c in ("bookings", "minutes")]
+    sources = []
+    for i, (table, bounds) in enumerate(parts):
+        part = _Where().add(f"site_id IN :ids{i}", **{f"ids{i}": list(site_ids)})
+        for condition, value in bounds:
+            param = condition.rsplit(":", 1)[1]
+            part.add(f"{condition}{i}", **{f"{param}{i}": value})
+        if kind is not None:
+            part.add(f"kind = :kind{i}", **{f"kind{i}": kind})
+        sources.append(f"{table} WHERE {' AND '.join(part.conditions)}")
+        w.params.update(part.params)
+        w.binds += part.binds
+    source = sources[0] if len(sources) == 1 else "(" + " UNION ALL ".join(
+        f"SELECT {cols}, status, bookings, minutes FROM {s}" for s in sources) + ") AS parts"
+    stmt = text(f"SELECT {cols}, {', '.join(sums)} FROM {source} GROUP BY {cols}"
+                ).bindparams(*w.binds)
+    return [tuple(r) for r in conn.execute(stmt, w.params)]
 
 
 def levels(conn: Connection, site_ids: Sequence[int], first: dt.date, last: dt.date,
@@ -341,14 +349,25 @@ def levels(conn: Connection, site_ids: Sequence[int], first: dt.date, last: dt.d
         w.params.update({f"cs{i}": site_id, f"ck{i}": k, f"cc{i}": cap})
         w.binds += [bindparam(f"cs{i}", type_=Integer()), bindparam(f"ck{i}", type_=String()),
                     bindparam(f"cc{i}", type_=Integer())]
-    keys = ["l.site_id", "l.kind"] + [f"l.{g}" for g in group if g not in ("site_id", "kind")]
-    names = ", ".join(keys)
-    stmt = w.statement(
-        f"WITH c (site_id, kind, cap) AS (VALUES {', '.join(values)}) "
-        f"SELECT {names}, MAX(l.level) AS peak, "
-        f"SUM(CASE WHEN l.level = c.cap THEN l.minutes ELSE 0 END) AS saturated "
-        f"FROM usage_level l JOIN c ON c.site_id = l.site_id AND c.kind = l.kind",
-        f"GROUP BY {names}")
+    # The peak and the saturated minutes read apart: the peak is a plain aggregate of the
+    # rows (which PostgreSQL runs in parallel), and only the rows at the cap are joined
+    # with it, rather than every level of every day.
+    extra = [g for g in group if g not in ("site_id", "kind")]
+    cols = ("site_id", "kind", *extra)
+    ls, ps = (", ".join(f"{t}.{k}" for k in cols) for t in "lp")
+    where = " AND ".join(w.conditions)
+    same = " AND ".join(f"s.{k} = p.{k}" for k in cols)
+    stmt = text(
+        f"WITH c (site_id, kind, cap) AS (VALUES {', '.join(values)}), "
+        f"p AS (SELECT {ls}, MAX(l.level) AS peak FROM usage_level l WHERE {where} "
+        f"GROUP BY {ls}), "
+        f"s AS (SELECT {ls}, SUM(l.minutes) AS saturated FROM usage_level l JOIN c "
+        f"ON c.site_id = l.site_id AND c.kind = l.kind AND l.level = c.cap WHERE {where} "
+        f"GROUP BY {ls}) "
+        f"SELECT {ps}, p.peak, "
+        f"COALESCE(s.saturated, 0) AS saturated FROM p "
+        f"JOIN c ON c.site_id = p.site_id AND c.kind = p.kind LEFT JOIN s ON {same}"
+    ).bindparams(*w.binds)
     out = []
     for r in conn.execute(stmt, w.params):
         d = dict(r._mapping)

@@ -207,3 +207,27 @@ def test_clock_change_days_have_their_real_length():
                    dt.date(2026, 3, 30): 1440.0}
     autumn = open_minutes(site, dt.date(2026, 10, 25), dt.date(2026, 10, 25), False)
     assert autumn == [(dt.date(2026, 10, 25), None, 1500.0)]
+
+
+@pytest.mark.parametrize("tz", ["Europe/London", "America/New_York", "America/Santiago",
+                                "America/Havana", "Australia/Lord_Howe", "Africa/Casablanca",
+                                "Pacific/Chatham", "UTC"])
+def test_each_day_open_for_the_time_that_really_elapses(tz):
+    """A day's opening hours are their wall-clock length except near a change of the
+    zone's offset; the short cut agrees with the elapsed time worked out day by day, in
+    zones that change at midnight, by half an hour, or not at all."""
+    from zoneinfo import ZoneInfo
+
+    from booking.models import SiteInfo
+    from booking.report_scope import _elapsed
+
+    site = SiteInfo(id=1, code="X", name="X", tz=tz, holiday_region="",
+                    hours={d: (510, 1020) if d == 2 else (0, 1440) for d in range(7)})
+    first, last = dt.date(2025, 1, 1), dt.date(2026, 12, 31)
+    got = open_minutes(site, first, last, False)
+    assert len(got) == (last - first).days + 1
+    zone = ZoneInfo(tz)
+    exact = [(d, None, _elapsed(d, *site.hours[d.weekday()], zone)) for d, _, _ in got]
+    assert got == exact
+    if tz != "UTC":
+        assert {m for _, _, m in got} - {1440.0, 510.0}  # some day of the two years differs

@@ -12,10 +12,11 @@ from sqlalchemy import text
 
 from booking import usage
 from booking.reports import REPORT_KINDS, Reports, summary_table
+from booking.service import Cospace
 from db import queries as q
 from db.engine import read_tx, write_tx
 from db.usage_queries import month_split
-from tests.conftest import as_user
+from tests.conftest import as_user, seed
 
 
 def epoch(text_: str, tz: str) -> int:
@@ -197,6 +198,42 @@ def test_summaries_give_what_the_bookings_give(any_app, clock):
     assert_same_reports(any_app, kind_filter="interview")
 
 
+def test_charges_from_the_summaries_are_what_the_bookings_give(any_app, clock):
+    """The share report's charge, worked out from the statuses side by side in one summed
+    row, equals the charge of every booking read directly, for every grouping and period."""
+    random_store(any_app)
+    clock.set(dt.datetime(2026, 10, 28, 15, 7, tzinfo=dt.UTC))
+    estates = as_user(any_app, "estates")
+    fast, slow = Reports(estates), Reports(estates, use_summaries=False)
+    rates = {"interview": 12.5, "desk": 4.0, "workshop": 30.0}
+    charged = 0.0
+    for by in GROUPINGS["share"] + ["kind,hour", "space,org"]:
+        for start, end in PERIODS:
+            for charge in ("booked", "used"):
+                args = dict(sites=None, start=start, end=end, by=by, rates=rates,
+                            charge=charge)
+                a, b = fast.run("share", **args), slow.run("share", **args)
+                assert a.rows == b.rows, (by, start, end, charge)
+                charged += sum(r["charge"] for r in a.rows)
+    assert charged > 0
+
+
+def test_a_trend_over_an_ended_period_counts_what_attendance_counts(any_app, clock):
+    """Over a period that has ended, the trend takes every booking as started (one read
+    for both): its bookings and no-shows are attendance's, which reads the started ones."""
+    random_store(any_app)
+    clock.set(dt.datetime(2026, 10, 28, 15, 7, tzinfo=dt.UTC))
+    reports = Reports(as_user(any_app, "estates"))
+    for start, end in ((FIRST, dt.date(2026, 10, 27)), (FIRST, dt.date(2026, 11, 20))):
+        trend = reports.run("trend", sites=None, start=start, end=end, by="week,kind")
+        seen = reports.run("attendance", sites=None, start=start, end=end, by="week,kind")
+        counted = {(r["week"], r["kind"]): (r["bookings"], r["no_shows"])
+                   for r in trend.rows if r["bookings"]}
+        assert counted == {(r["week"], r["kind"]): (r["bookings"], r["no_shows"])
+                           for r in seen.rows}
+        assert len(counted) >= 6
+
+
 def test_every_kind_of_change_is_caught(any_app, clock):
     """Changes through the app and behind its back (the triggers see them all) leave the
     summaries as a rebuild from scratch would make them."""
@@ -275,3 +312,32 @@ def test_a_failed_refresh_keeps_its_marks(any_app, clock, monkeypatch):
     monkeypatch.undo()
     assert usage.refresh(any_app.engine) >= 1
     assert_same_reports(any_app)
+
+
+def test_a_big_refresh_renews_the_planners_statistics(pg_url, clock, monkeypatch):
+    """PostgreSQL: after a refresh of many days the summaries have statistics (autovacuum
+    may be off or late; without them a region's report groups its rows by sorting on
+    disk); a small refresh leaves them be."""
+    app = seed(Cospace.init(pg_url, "admin", clock)[0])
+    random_store(app)
+    sql = ("SELECT c.relname, c.reltuples, s.n_live_tup FROM pg_class c JOIN "
+           "pg_stat_user_tables s ON s.relid = c.oid WHERE c.relname LIKE 'usage_%' "
+           "AND c.relname <> 'usage_mark' ORDER BY 1")
+
+    def stats() -> dict[str, float]:
+        with read_tx(app.engine) as conn:
+            return {r[0]: r[1] for r in conn.execute(text(sql))}
+
+    monkeypatch.setattr(usage, "ANALYZE_DAYS", 10_000)
+    assert 10 < usage.refresh(app.engine) < 10_000
+    assert all(n <= 0 for n in stats().values())  # never analyzed since they filled
+    monkeypatch.setattr(usage, "ANALYZE_DAYS", 10)
+    with write_tx(app.engine) as conn:
+        conn.execute(text("INSERT INTO usage_mark (site_id) VALUES (NULL)"))
+    assert usage.refresh(app.engine) >= 10
+    counts = {}
+    with read_tx(app.engine) as conn:
+        for name in stats():
+            counts[name] = conn.execute(text(f"SELECT count(*) FROM {name}")).scalar()
+    assert len(counts) == 7 and min(counts.values()) > 0
+    assert stats() == {name: float(n) for name, n in counts.items()}
