@@ -210,9 +210,13 @@ class CospaceApp(ShowsWorkerErrors, BookingActions):
     async def _swap(self, first: tuple[Any, ...]) -> None:
         """The store is open: the real board replaces the loading one, then shows its data
         (or the screen a key asked for meanwhile comes up, the board behind it)."""
+        if not self.is_running:
+            return  # quit while the store was opening
         await self.switch_mode("board")
-        self.booted(*first)
+        if not self.is_running:
+            return
         await self.remove_mode("loading")
+        self.booted(*first)
         if self._wanted_mode != "board":
             self.switch_mode(self._wanted_mode)
 
