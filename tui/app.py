@@ -121,11 +121,8 @@ class CospaceApp(ShowsWorkerErrors, BookingActions):
         self.open_error: BaseException | None = None
         #: a mode asked for (a key) while the store was still opening: shown once it is open
         self._wanted_mode = "board"
-        # the store is opened and its first reads start now, in parallel with Textual's own
-        # start-up; the loading board paints meanwhile
-        self._preloader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="preload")
-        self._preload: Future = self._preloader.submit(self._start, opener, cospace)
-        self._preloader.shutdown(wait=False)  # the thread ends once the read is done
+        self._opener, self._given = opener, cospace
+        self._preload: Future | None = None
 
     def _factory(self, name: str, where: str) -> Callable[[], Screen]:
         def make() -> Screen:
@@ -157,13 +154,23 @@ class CospaceApp(ShowsWorkerErrors, BookingActions):
         if theme and theme in self.available_themes:
             self.theme = theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
-        self.boot()
+        # the store is opened once the loading board is on the screen: started earlier, the
+        # start-up thread would slow the first frame (one GIL) and bring the data no sooner
+        self.call_after_refresh(self._begin)
         if self.poll_enabled:
             self.set_interval(POLL_SECONDS, self.poll)
 
     def _theme_changed(self, theme: Theme) -> None:
         if self.actor is not None:
             self.settings.put(self.actor.login, "theme", theme.name)
+
+    def _begin(self) -> None:
+        """Start the start-up thread (import the core, open the store, read the first board)
+        and the worker that waits for it."""
+        preloader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="preload")
+        self._preload = preloader.submit(self._start, self._opener, self._given)
+        preloader.shutdown(wait=False)  # the thread ends once the read is done
+        self.boot()
 
     def _start(self, opener: Callable[[], Cospace] | None,
                cospace: Cospace | None) -> tuple[Any, ...] | None:
@@ -200,12 +207,12 @@ class CospaceApp(ShowsWorkerErrors, BookingActions):
 
     @work(thread=True, exclusive=True, group="boot", exit_on_error=False)
     def boot(self) -> None:
+        assert self._preload is not None
         first = self._preload.result()
         if first is None:
             self.call_from_thread(self._open_failed)
             return
         self.call_from_thread(self._swap, first)  # type: ignore[arg-type]  # awaited there
-        boot.warm_up()  # the other screens' modules, off the UI thread
 
     async def _swap(self, first: tuple[Any, ...]) -> None:
         """The store is open: the real board replaces the loading one, then shows its data
@@ -219,6 +226,9 @@ class CospaceApp(ShowsWorkerErrors, BookingActions):
         self.booted(*first)
         if self._wanted_mode != "board":
             self.switch_mode(self._wanted_mode)
+        # then, once the board is painted, the other screens' modules, off the UI thread
+        self.call_after_refresh(lambda: self.run_worker(
+            boot.warm_up, thread=True, group="warm-up", exit_on_error=False))
 
     @property
     def loading(self) -> bool:
