@@ -91,7 +91,8 @@ def title_text(site_name: str | None) -> Text:
 class LoadingBoard(Screen[None]):
     """The board's layout with no data yet: title, "Loading the board…", detail, footer."""
 
-    BINDINGS = BOARD_BINDINGS
+    #: the grid's Enter first, as on the board (the footer shows the focused widget's keys first)
+    BINDINGS = [Binding("enter", "choose", "Book", id="grid.choose"), *BOARD_BINDINGS]
 
     def __init__(self, site_name: str | None = None) -> None:
         super().__init__(id="loading-board")
