@@ -64,6 +64,9 @@ def test_booking_form(app: Cospace, snap_compare) -> None:  # type: ignore[no-un
         await settle(pilot)
         await pilot.press(*"Benefits check")
         await settle(pilot)
+        # the live check answers after a pause in typing (a timer, then a worker)
+        await until(pilot, lambda: "checking" not in str(
+            tui.screen.query_one("#form-check").render()))
 
     assert snap_compare(tui, terminal_size=(80, 24), run_before=form)
 
