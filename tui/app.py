@@ -151,6 +151,7 @@ class CospaceApp(ShowsWorkerErrors, StartUp, BookingActions):
     # ------------------------------------------------------------------ start-up
     def on_mount(self) -> None:
         self.set_keymap(self.settings.keymap)
+        self._first_theme = self.theme
         theme = self.settings.theme(self._hint)  # the first frame in the user's theme
         if theme and theme in self.available_themes:
             self.theme = theme
@@ -177,6 +178,8 @@ class CospaceApp(ShowsWorkerErrors, StartUp, BookingActions):
 
         self.actor, self.sites, self.orgs, self._counter = actor, sites, orgs, counter
         theme = self.settings.theme(actor.login)
+        if theme is None and actor.login != self._hint:
+            theme = self._first_theme  # the first frame's was another login's choice
         if theme and theme in self.available_themes and theme != self.theme:
             self.theme = theme
         self.refresh_bindings()  # the site key depends on how many sites there are
@@ -289,7 +292,7 @@ class CospaceApp(ShowsWorkerErrors, StartUp, BookingActions):
     def action_reports(self) -> None:
         from tui.screens.reports import ReportsScreen
 
-        if self._starting("r"):
+        if self._starting("press r again"):
             return
         if not isinstance(self.screen, ReportsScreen):
             self.push_screen(ReportsScreen(self.cospace, settings=self.settings))
@@ -297,7 +300,7 @@ class CospaceApp(ShowsWorkerErrors, StartUp, BookingActions):
     def action_admin(self) -> None:
         from tui.screens.admin import AdminScreen
 
-        if self._starting("a"):
+        if self._starting("press a again"):
             return
         if not isinstance(self.screen, AdminScreen):
             self.push_screen(AdminScreen(self.cospace))
@@ -307,7 +310,7 @@ class CospaceApp(ShowsWorkerErrors, StartUp, BookingActions):
         from booking.approvals import DECIDERS
         from tui.screens.approvals import ApprovalsScreen
 
-        if self._starting("v") or self.actor is None:
+        if self._starting("press v again") or self.actor is None:
             return
         if self.actor.role not in DECIDERS:
             self.notify("Only the front desk, estates or an administrator approve bookings.",
@@ -318,7 +321,7 @@ class CospaceApp(ShowsWorkerErrors, StartUp, BookingActions):
     def action_import(self) -> None:
         from tui.screens.import_preview import ImportPreviewScreen
 
-        if self._starting("the import again"):
+        if self._starting("ask for the import again"):
             return
         if not isinstance(self.screen, ImportPreviewScreen):
             self.push_screen(ImportPreviewScreen(self.cospace))
@@ -334,7 +337,7 @@ class CospaceApp(ShowsWorkerErrors, StartUp, BookingActions):
     def _walk_in(self) -> None:
         from tui.screens.today import TodayScreen
 
-        if self._starting("the walk-in"):
+        if self._starting("ask for the walk-in again"):
             return
         self.go("desk")
         desk = self._mode_screens.get("desk")

@@ -117,8 +117,8 @@ class StartUp(App[int]):
         error = self.open_error
         self.exit(return_code=getattr(error, "exit_code", 3))
 
-    def _starting(self, key: str) -> bool:
-        """Whether the store is still opening (then say so: nothing to show yet)."""
+    def _starting(self, again: str) -> bool:
+        """Whether the store is still opening (then say so, and what to do: ``again``)."""
         if self.actor is None:
-            self.notify(f"Still starting: press {key} again in a moment.")
+            self.notify(f"Still starting: {again} in a moment.")
         return self.actor is None
