@@ -263,23 +263,23 @@ def _main(argv: list[str], out: SafeStream, err: SafeStream, real_out: Any,
     except SystemExit as exc:  # --help, --version, or input argparse did not understand (2)
         return int(exc.code or 0) if isinstance(exc.code, int | None) else 2
     from booking.errors import CospaceError
-    from booking.service import pinned_now
     from booking.settings import requested_login, resolve_db_url
-    from db.engine import translate_error
 
     collect_garbage_again()
     url = resolve_db_url(getattr(args, "db", None))
     out.urls = err.urls = (url,)
     login = requested_login(getattr(args, "login", None))
     try:
-        pinned = os.environ.get("COSPACE_NOW")
-        if pinned:
-            pinned_now(pinned)  # refuse a clock that cannot be read, before anything runs
-        if args.command is None:
+        if args.command is None:  # the app imports the core and checks COSPACE_NOW itself
             from tui.app import run
 
             sys.stdout, sys.stderr = real_out, real_err  # the app owns the terminal
             return run(url, login)
+        pinned = os.environ.get("COSPACE_NOW")
+        if pinned:
+            from booking.service import pinned_now
+
+            pinned_now(pinned)  # refuse a clock that cannot be read, before anything runs
         return int(args.func(args, url, login) or 0)
     except CospaceError as exc:
         print(f"cospace: {exc.message}", file=sys.stderr)
@@ -300,6 +300,8 @@ def _main(argv: list[str], out: SafeStream, err: SafeStream, real_out: Any,
         if refused is not None:
             print(f"cospace: {refused.message}", file=sys.stderr)
             return refused.exit_code
+        from db.engine import translate_error
+
         plain = translate_error(exc)
         if plain is not None:
             print(f"cospace: {plain.message}", file=sys.stderr)

@@ -10,14 +10,12 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import App
 
-from booking.errors import CospaceError
-from booking.models import Actor, BookingView, OrgInfo, SiteInfo, SpaceInfo
-from booking.series import SeriesResult
-from booking.service import Cospace
-from booking.timeutil import minutes_of_day, to_local
 from tui import messages
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the core is imported by the start-up thread, not with the app
+    from booking.models import Actor, BookingView, OrgInfo, SiteInfo, SpaceInfo
+    from booking.series import SeriesResult
+    from booking.service import Cospace
     from tui.screens.board import BoardScreen
 
 
@@ -38,6 +36,8 @@ class BookingActions(App[int]):
         raise NotImplementedError
 
     def booking_saved(self, view: BookingView) -> None:
+        from booking.timeutil import to_local
+
         self.notify(f"Booked #{view.id}: {view.space} "
                     f"{to_local(view.start, view.tz):ddd D MMM HH:mm}"
                     f"–{to_local(view.end, view.tz):HH:mm} for {view.org}."
@@ -117,6 +117,9 @@ class BookingActions(App[int]):
                                      form_start_of(view), editing=view), self.booking_changed)
 
     def booking_changed(self, result: BookingView | SeriesResult | None) -> None:
+        from booking.series import SeriesResult
+        from booking.timeutil import to_local
+
         if result is None:
             return
         if isinstance(result, SeriesResult):
@@ -132,6 +135,7 @@ class BookingActions(App[int]):
 
     def confirm_cancel(self, view: BookingView) -> None:
         """Ask, then cancel ``view``; a date of a series asks which dates."""
+        from booking.timeutil import to_local
         from tui.screens.dialogs import ConfirmModal, action_refusal
         from tui.screens.series import CancelScopeModal
 
@@ -160,6 +164,7 @@ class BookingActions(App[int]):
     def cancel_together(self, booking_ids: list[int]) -> None:
         """Cancel several bookings in one transaction: all of them, or none."""
         from booking.bulk import cancel_many
+        from booking.errors import CospaceError
 
         try:
             views = cancel_many(self.cospace, booking_ids)
@@ -208,6 +213,8 @@ class BookingActions(App[int]):
 
     def show_on_board(self, view: BookingView) -> None:
         """Switch to the board at ``view``'s site, day and space."""
+        from booking.timeutil import minutes_of_day, to_local
+
         self.switch_mode("board")
         if self.board is not None:
             day = to_local(view.start, view.tz).date()

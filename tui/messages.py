@@ -7,9 +7,12 @@ app, which owns the store and the change loop, does it (Harlequin's style).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from booking.models import BookingView
+if TYPE_CHECKING:
+    from booking.models import BookingView
 
 
 class BookingRequest(Message):

@@ -64,6 +64,9 @@ def test_booking_form(app: Cospace, snap_compare) -> None:  # type: ignore[no-un
         await settle(pilot)
         await pilot.press(*"Benefits check")
         await settle(pilot)
+        # the live check answers after a pause in typing (a timer, then a worker)
+        await until(pilot, lambda: "checking" not in str(
+            tui.screen.query_one("#form-check").render()))
 
     assert snap_compare(tui, terminal_size=(80, 24), run_before=form)
 
@@ -166,7 +169,8 @@ def test_form_with_a_repeat(app: Cospace, snap_compare, size: str,  # type: igno
         screen.query_one("#f-count", Input).value = "4"
         screen.query_one("#f-count", Input).focus()  # one place for the focus and scroll
         # the live check (debounced, in a worker) has spoken about the repeat
-        await until(pilot, lambda: "4 times" in str(screen.query_one("#form-check").render()))
+        await until(pilot, lambda: "4 times" in (text := str(
+            screen.query_one("#form-check").render())) and "checking" not in text)
         await settle(pilot)
 
     assert snap_compare(tui, terminal_size=SIZES[size], run_before=form)

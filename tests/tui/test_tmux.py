@@ -218,3 +218,21 @@ def test_a_missing_store_is_a_clear_message_in_tmux(tmp_path: Path) -> None:
         assert "Traceback" not in screen
     finally:
         term.close()
+
+
+def test_a_store_that_cannot_be_opened_is_a_message_and_exit_code_in_tmux(
+        tmp_path: Path) -> None:
+    """The app opens the store behind its loading board: a store that is not there still ends
+    in the CLI's message (once the terminal is back) and exit code 2, creating nothing."""
+    if not COSPACE.exists():
+        pytest.skip(f"{COSPACE} is not installed (pip install -e .)")
+    missing = tmp_path / "no" / "such.db"
+    term = Terminal(f"{COSPACE} --db sqlite:///{missing} --as frontdesk; echo rc=$?; sleep 30")
+    try:
+        screen = term.wait_for("rc=")
+        flat = screen.replace("\n", "")
+        assert "cospace: There is no cospace store at" in flat and "cospace init" in flat
+        assert "rc=2" in screen and "Traceback" not in screen
+    finally:
+        term.close()
+    assert not missing.parent.exists()

@@ -31,8 +31,6 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from booking.errors import CospaceError
-
 if TYPE_CHECKING:
     from tui.app import CospaceApp
 
@@ -42,6 +40,8 @@ T = TypeVar("T")
 def error_text(error: BaseException | None) -> str:
     """What a person is told when a worker failed: the domain's own words for a refusal,
     else that something went wrong (never a traceback)."""
+    from booking.errors import CospaceError  # light, but not needed for the first frame
+
     if isinstance(error, CospaceError):
         return error.message
     return f"Something went wrong: {error.__class__.__name__}: {error}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Footer, Static
 
 from booking.errors import CospaceError
@@ -13,6 +12,7 @@ from booking.models import BookingView, SpaceInfo
 from booking.series import SeriesResult
 from booking.timeutil import hm, human_time_span, minutes_of_day
 from tui import messages
+from tui.boot import BOARD_BINDINGS
 from tui.colours import status_mark
 from tui.data import load_board, site_today
 from tui.entry import parse_day
@@ -29,40 +29,7 @@ class BoardScreen(KeyChanges):
     """Spaces down the side, the day across; bookings coloured by organisation."""
 
     RELOAD_ON_RESUME = False  # the poll and the minute timer keep it current
-    BINDINGS = [
-        Binding("b", "book", "Book", show=False, id="board.book"),
-        Binding("p", "shift_day(-1)", "Prev", key_display="p", id="board.prev_day"),
-        Binding("n", "shift_day(1)", "Next day", id="board.next_day"),
-        Binding("t", "today", "Today", id="board.today"),
-        Binding("g", "go_to_day", "Day…", id="board.go_to_day"),
-        Binding("s", "switch_site", "Site", id="board.site"),
-        Binding("l", "legend", "Legend", id="board.legend"),
-        Binding("i", "check_in", "Check in the booking here", show=False,
-                id="board.check_in"),
-        Binding("x", "no_show", "No-show for the booking here", show=False,
-                id="board.no_show"),
-        Binding("c", "cancel", "Cancel the booking here", show=False, id="board.cancel"),
-        Binding("h", "history", "History of the booking here", show=False,
-                id="board.history"),
-        Binding("e", "change", "Change", id="board.change"),
-        Binding("u", "undo", "Undo mark", id="board.undo"),
-        Binding("plus,equals_sign", "nudge('extend')", "Extend the booking here by 15 min",
-                key_display="+", show=False, id="board.extend"),
-        Binding("minus", "nudge('shorten')", "Shorten the booking here by 15 min",
-                key_display="-", show=False, id="board.shorten"),
-        Binding("shift+up", "nudge('up')", "Move the booking here to the space above",
-                key_display="Shift+↑", show=False, id="board.move_up"),
-        Binding("shift+down", "nudge('down')", "Move the booking here to the space below",
-                key_display="Shift+↓", show=False, id="board.move_down"),
-        Binding("shift+left,less_than_sign", "nudge('earlier')",
-                "Move the booking here 15 min earlier", key_display="Shift+← / <", show=False,
-                id="board.earlier"),
-        Binding("shift+right,greater_than_sign", "nudge('later')",
-                "Move the booking here 15 min later", key_display="Shift+→ / >", show=False,
-                id="board.later"),
-        Binding("escape", "drop_change", "Drop the change not saved yet", show=False,
-                id="board.drop_change"),
-    ]
+    BINDINGS = BOARD_BINDINGS  # shared with the loading board (tui.boot)
 
     def __init__(self) -> None:
         super().__init__(id="board-screen")
@@ -107,6 +74,7 @@ class BoardScreen(KeyChanges):
         if (data.site.code, data.day) != (self.site_code, self.day):
             return  # a newer day was asked for meanwhile
         self.data = data
+        self.cospace_app.remember("site_name", data.site.name)  # for the next first frame
         grid = self.query_one(BoardGrid)
         grid.show(data)
         if self._pending_cursor:
