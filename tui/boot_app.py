@@ -5,6 +5,7 @@ cannot be opened ends the app (:func:`tui.app.run` then says why)."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -49,11 +50,17 @@ class StartUp(App[int]):
                cospace: Cospace | None) -> tuple[Any, ...] | None:
         """In the start-up thread: import the core, open the store (None if it cannot be
         opened: :attr:`open_error` says why), then read the first data."""
+        collecting = gc.isenabled()
+        gc.disable()  # the core's imports make many objects and free few (as cospace.entry)
         try:
             self.cospace = boot.open_core(opener, cospace)
         except Exception as exc:  # noqa: BLE001 - shown by run() once the terminal is back
             self.open_error = exc
             return None
+        finally:
+            if collecting:
+                gc.freeze()  # what was imported stays: later passes need not visit it
+                gc.enable()
         return self._first_data()
 
     def _first_data(self) -> tuple[Actor, list[SiteInfo], list[OrgInfo], int,
