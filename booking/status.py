@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from booking import allocations, approvals, permissions, waitlist
+from booking import approvals, permissions, waitlist
 from booking.context import Context
 from booking.errors import (
     Conflict,
@@ -221,6 +221,8 @@ def _reactivate(ctx: Context, conn: Tx, row: Any, actor: Actor, *, allocation: b
         raise Conflict(clash_message(space, row.tz, found) + " The slot is no longer free.",
                        holders=list(found))
     if allocation:
+        from booking import allocations  # not for a sweep's release (start-up of `list`)
+
         space = ctx.lookup_space(conn, row.space_code)
         site = ctx.lookup_site(conn, id=space.site_id)
         org = ctx.lookup_org(conn, row.org_code)

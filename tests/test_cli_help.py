@@ -3,7 +3,9 @@
 modules."""
 
 import argparse
+import datetime as dt
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -171,6 +173,7 @@ def test_list_loads_only_what_reading_needs_and_collects_garbage_again(tmp_path)
     env = {k: v for k, v in os.environ.items() if k != "COSPACE_DB"}
     subprocess.run([sys.executable, "-m", "cospace", "--db", str(db), "init", "--demo"],
                    check=True, capture_output=True, env=env, timeout=120)
+    due = _desk_booking_past_its_check_in(db)  # whatever the hour: `list` sweeps one
     code = ("import gc, sys; from cospace.entry import main; "
             "rc = main(['--db', sys.argv[1], '--as', 'frontdesk', 'list', '--json']); "
             "print(rc, gc.isenabled(), file=sys.stderr); "
@@ -185,3 +188,24 @@ def test_list_loads_only_what_reading_needs_and_collects_garbage_again(tmp_path)
                    "booking.allocations", "booking.series", "booking.imports"):
         assert unused not in loaded.split(), unused
     assert "booking.browse" in loaded.split()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT status FROM booking WHERE id = ?", (due,)).fetchone() == (
+            "released",)
+
+
+def _desk_booking_past_its_check_in(db) -> int:
+    """Moves one confirmed booking onto a desk that is free around now, started an hour ago
+    and not over: the next read's sweep releases it. Returns its id."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    start, end = now - dt.timedelta(hours=1), now + dt.timedelta(hours=1)
+    stamp = "%Y-%m-%d %H:%M:%S.%f"
+    with sqlite3.connect(db) as conn:
+        desk = conn.execute(
+            "SELECT id FROM space WHERE kind = 'desk' AND id NOT IN (SELECT space_id FROM "
+            "booking WHERE start_at < ? AND end_at > ?) LIMIT 1",
+            (end.strftime(stamp), start.strftime(stamp))).fetchone()[0]
+        booking = conn.execute("SELECT id FROM booking WHERE status = 'confirmed' LIMIT 1"
+                               ).fetchone()[0]
+        conn.execute("UPDATE booking SET space_id = ?, start_at = ?, end_at = ? WHERE id = ?",
+                     (desk, start.strftime(stamp), end.strftime(stamp), booking))
+    return booking
