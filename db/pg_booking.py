@@ -9,6 +9,10 @@
    insert the booking only when there are none, and append its audit record; sent with
    ``COMMIT`` as one query.
 
+From a connection's second booking on, both are server-side prepared statements (``PREPARE``
+sent in the same query as their first ``EXECUTE``): the server no longer parses and plans
+them each time (:class:`_Prepared`).
+
 Both run on the driver connection inside the caller's :func:`db.engine.write_tx`, as the
 signed-in login: privileges and row-level security apply as to the separate statements, and
 the exclusion constraint on ``booking`` stays the last word on a clash made at the same moment
@@ -20,6 +24,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import weakref
 from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -91,6 +97,42 @@ SELECT false, id, start_at, end_at, status, org_code FROM clash
 
 Clash = namedtuple("Clash", "id start_at end_at status org_code")
 
+#: The SQL type of each parameter of the two statements, for their ``PREPARE``.
+_TYPES = {"login": "text", "code": "text", "day": "date", "weekday": "integer", "org": "text",
+          "space_id": "integer", "org_id": "integer", "booked_by_id": "integer",
+          "start_at": "timestamptz", "end_at": "timestamptz", "status": "text",
+          "attendees": "integer", "purpose": "text", "confidential": "boolean",
+          "created_at": "timestamptz", "updated_at": "timestamptz", "lower": "timestamptz",
+          "actor": "text", "after": "text", "reason": "text"}
+
+
+class _Prepared:
+    """One statement as a server-side prepared statement: its ``PREPARE`` (named parameters
+    turned into ``$1``, ``$2``, ...) and its ``EXECUTE`` (the same named parameters, bound by
+    the client)."""
+
+    def __init__(self, name: str, sql: str) -> None:
+        names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", sql)))
+        positional = re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m.group(1)) + 1}", sql)
+        self.name, self.sql = name, sql
+        self.prepare = (f"PREPARE {name} ({', '.join(_TYPES[n] for n in names)}) AS "
+                        f"{positional}")
+        self.execute = f"EXECUTE {name}({', '.join(f'%({n})s' for n in names)})"
+
+
+CONTEXT = _Prepared("cospace_booking_context", CONTEXT_SQL)
+INSERT = _Prepared("cospace_booking_insert", INSERT_SQL)
+BOTH = (CONTEXT, INSERT)
+#: What the server holds of the two, asked in the first booking's query on a connection.
+LISTED = ("SELECT ARRAY(SELECT name FROM pg_prepared_statements WHERE name IN "
+          f"('{CONTEXT.name}', '{INSERT.name}'))")
+#: Driver connection -> the names of the two it holds. Absent: not known (a new connection,
+#: or after an error, when a PREPARE sent may or may not have been made).
+_HELD: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+#: SQLSTATE of an ``EXECUTE`` whose statement is gone (psycopg sends ``DEALLOCATE ALL`` when
+#: it rolls back a transaction while holding prepared statements of its own).
+GONE = "26000"
+
 
 def _driver(conn: Connection) -> Any:
     return conn.connection.driver_connection
@@ -115,13 +157,25 @@ def transaction(conn: Connection) -> Iterator[None]:
             # psycopg, as SQLAlchemy loaded it (an optional dependency: PostgreSQL only)
             idle = conn.dialect.loaded_dbapi.pq.TransactionStatus.IDLE
             if raw.pgconn.transaction_status != idle:
-                raw.rollback()
+                # libpq's own: psycopg's rollback() would also DEALLOCATE ALL (above)
+                raw.pgconn.exec_(b"ROLLBACK")
             raw.autocommit = False
         except Exception:  # a broken connection: never hand it back to the pool
             conn.invalidate()
 
 
-def _run(conn: Connection, sql: str, params: dict[str, Any], *, begin: bool = False,
+def _parts(stmt: _Prepared, held: set[str] | None, *, begin: bool) -> list[str]:
+    """The statements of one round trip. Both ``PREPARE`` travel only with the context's
+    query, ahead of its ``BEGIN``, so the two are made, and lost, together."""
+    if held is None:  # not known: the plain statement, and what the server holds
+        return (["BEGIN"] if begin else []) + [LISTED, stmt.sql]
+    if stmt is not CONTEXT:
+        return [stmt.execute if stmt.name in held else stmt.sql]
+    prepares = [s.prepare for s in BOTH if s.name not in held]
+    return prepares + (["BEGIN"] if begin else []) + [stmt.execute]
+
+
+def _run(conn: Connection, stmt: _Prepared, params: dict[str, Any], *, begin: bool = False,
          commit: bool = False) -> tuple[list[str], list[Any]]:
     """One round trip: (``begin``) ``BEGIN``, the statement, (``commit``) ``COMMIT``, as one
     simple-protocol query with the parameters bound by psycopg on the client (its
@@ -129,18 +183,27 @@ def _run(conn: Connection, sql: str, params: dict[str, Any], *, begin: bool = Fa
     Column names and rows of the statement."""
     raw = _driver(conn)
     dbapi = conn.dialect.loaded_dbapi  # psycopg (an optional dependency: PostgreSQL only)
-    ClientCursor = dbapi.ClientCursor
-    text = ("BEGIN; " if begin else "") + sql + ("; COMMIT" if commit else "")
+    held = _HELD.get(raw)
+    parts = _parts(stmt, held, begin=begin)
+    listed: set[str] = set()
     try:
-        with ClientCursor(raw) as cur:
-            cur.execute(text, params)
-            if begin:
-                cur.nextset()
+        with dbapi.ClientCursor(raw) as cur:
+            cur.execute("; ".join(parts + (["COMMIT"] if commit else [])), params)
+            for i, part in enumerate(parts):  # the statement's own result is the last
+                if i:
+                    cur.nextset()
+                if part is LISTED:
+                    listed = set(cur.fetchone()[0])
             names = [d.name for d in cur.description or []]
             rows = cur.fetchall()
     except dbapi.Error as exc:
-        raise DBAPIError.instance(sql, params, exc, dbapi.Error,
+        _HELD.pop(raw, None)
+        if begin and held is not None and exc.sqlstate == GONE:  # dropped under us: again
+            raw.pgconn.exec_(b"ROLLBACK")
+            return _run(conn, stmt, params, begin=begin, commit=commit)
+        raise DBAPIError.instance(stmt.sql, params, exc, dbapi.Error,
                                   dialect=conn.dialect) from exc
+    _HELD[raw] = listed if held is None else held | {s.name for s in BOTH if stmt is CONTEXT}
     return names, list(rows)
 
 
@@ -155,7 +218,7 @@ def context(conn: Connection, *, login: str, code: str, day: dt.date,
     transaction's ``BEGIN`` (inside :func:`transaction`). Columns: see :data:`CONTEXT_SQL`;
     ``id`` is None when there is no such space, ``staff_id`` when there is no such login,
     ``org_id`` when ``org`` is None or unknown."""
-    names, rows = _run(conn, CONTEXT_SQL, {"login": login, "code": code, "day": day,
+    names, rows = _run(conn, CONTEXT, {"login": login, "code": code, "day": day,
                                            "weekday": day.weekday(), "org": org},
                        begin=True)
     return _context_row(names)(*rows[0])
@@ -179,7 +242,7 @@ def insert(conn: Connection, values: dict[str, Any], *, actor: str, after: dict[
     start order; ``id``, ``start_at``, ``end_at``, ``status``, ``org_code``) come back."""
     params = {**values, "lower": lower_bound(values["start_at"]), "actor": actor,
               "after": json.dumps(after, default=str, sort_keys=True), "reason": reason}
-    _, rows = _run(conn, INSERT_SQL, params, commit=commit)
+    _, rows = _run(conn, INSERT, params, commit=commit)
     created = [r[1] for r in rows if r[0]]
     clashes = [Clash(r[1], r[2].astimezone(dt.UTC), r[3].astimezone(dt.UTC), r[4], r[5])
                for r in rows if not r[0]]

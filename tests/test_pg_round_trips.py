@@ -123,3 +123,36 @@ def test_an_allocation_is_still_enforced(pg_app: tuple[Cospace, Wire]) -> None:
     over = desk.book("IR2", "2026-11-26 11:00", "12:00", org="NCS", override="agreed")
     actions = [a.action for a in audit.history(app, over.id)]
     assert sorted(actions) == ["create", "override"]
+
+
+def _held(app: Cospace) -> set[str]:
+    """The booking statements the pooled connection's session holds prepared."""
+    with app.engine.connect() as c:
+        return set(c.exec_driver_sql(
+            "SELECT name FROM pg_prepared_statements WHERE name LIKE 'cospace_booking_%%'"
+        ).scalars())
+
+
+def test_the_statements_are_prepared_and_dropping_them_loses_nothing(
+        pg_app: tuple[Cospace, Wire]) -> None:
+    """From the second booking on a connection the server runs the two statements prepared;
+    when they are dropped behind its back (psycopg sends DEALLOCATE ALL when it rolls back
+    holding statements of its own), the next booking is made all the same and the one
+    after prepares them again."""
+    app, wire = pg_app
+    desk = as_user(app, "desk")
+    desk.book("IR1", "2026-11-26 09:00", "10:00")
+    assert _held(app) == {"cospace_booking_context", "cospace_booking_insert"}
+    with app.engine.connect() as c:
+        c.exec_driver_sql("DEALLOCATE ALL")
+    assert _held(app) == set()
+    again = desk.book("IR2", "2026-11-26 09:00", "10:00", purpose="after the drop")
+    assert desk.get(again.id).purpose == "after the drop"
+    desk.book("IR4", "2026-11-26 09:00", "10:00")  # knowing they are gone: made again
+    assert wire.last() <= 2
+    assert _held(app) == {"cospace_booking_context", "cospace_booking_insert"}
+    with pytest.raises(Conflict):  # a refusal keeps them: the next booking is two trips
+        desk.book("IR4", "2026-11-26 09:30", "10:30")
+    desk.book("IR4", "2026-11-26 10:00", "11:00")
+    assert wire.last() <= 2
+    assert _held(app) == {"cospace_booking_context", "cospace_booking_insert"}
