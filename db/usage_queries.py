@@ -350,23 +350,25 @@ def levels(conn: Connection, site_ids: Sequence[int], first: dt.date, last: dt.d
         w.binds += [bindparam(f"cs{i}", type_=Integer()), bindparam(f"ck{i}", type_=String()),
                     bindparam(f"cc{i}", type_=Integer())]
     # The peak and the saturated minutes read apart: the peak is a plain aggregate of the
-    # rows (which PostgreSQL runs in parallel), and only the rows at the cap are joined
-    # with it, rather than every level of every day.
+    # rows (which PostgreSQL runs in parallel), first per day in the key's order (no sort
+    # of every level), and only the rows at the cap are joined with the caps, rather than
+    # every level of every day.
     extra = [g for g in group if g not in ("site_id", "kind")]
     cols = ("site_id", "kind", *extra)
     ls, ps = (", ".join(f"{t}.{k}" for k in cols) for t in "lp")
+    by_day = ", ".join(["l.site_id", "l.day", "l.kind", *(f"MIN(l.{k}) AS {k}" for k in extra)])
     where = " AND ".join(w.conditions)
     same = " AND ".join(f"s.{k} = p.{k}" for k in cols)
     stmt = text(
         f"WITH c (site_id, kind, cap) AS (VALUES {', '.join(values)}), "
-        f"p AS (SELECT {ls}, MAX(l.level) AS peak FROM usage_level l WHERE {where} "
-        f"GROUP BY {ls}), "
+        f"p AS (SELECT {', '.join(cols)}, MAX(peak) AS peak FROM (SELECT {by_day}, "
+        f"MAX(l.level) AS peak FROM usage_level l WHERE {where} "
+        f"GROUP BY l.site_id, l.day, l.kind) AS dl GROUP BY {', '.join(cols)}), "
         f"s AS (SELECT {ls}, SUM(l.minutes) AS saturated FROM usage_level l JOIN c "
         f"ON c.site_id = l.site_id AND c.kind = l.kind AND l.level = c.cap WHERE {where} "
         f"GROUP BY {ls}) "
-        f"SELECT {ps}, p.peak, "
-        f"COALESCE(s.saturated, 0) AS saturated FROM p "
-        f"JOIN c ON c.site_id = p.site_id AND c.kind = p.kind LEFT JOIN s ON {same}"
+        f"SELECT {ps}, p.peak, COALESCE(s.saturated, 0) AS saturated FROM p JOIN c "
+        f"ON c.site_id = p.site_id AND c.kind = p.kind LEFT JOIN s ON {same}"
     ).bindparams(*w.binds)
     out = []
     for r in conn.execute(stmt, w.params):
