@@ -129,6 +129,8 @@ LISTED = ("SELECT ARRAY(SELECT name FROM pg_prepared_statements WHERE name IN "
 #: Driver connection -> the names of the two it holds. Absent: not known (a new connection,
 #: or after an error, when a PREPARE sent may or may not have been made).
 _HELD: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+#: Each statement's column names, read from its first result.
+_NAMES: dict[str, list[str]] = {}
 #: SQLSTATE of an ``EXECUTE`` whose statement is gone (psycopg sends ``DEALLOCATE ALL`` when
 #: it rolls back a transaction while holding prepared statements of its own).
 GONE = "26000"
@@ -194,8 +196,10 @@ def _run(conn: Connection, stmt: _Prepared, params: dict[str, Any], *, begin: bo
                     cur.nextset()
                 if part is LISTED:
                     listed = set(cur.fetchone()[0])
-            names = [d.name for d in cur.description or []]
             rows = cur.fetchall()
+            names = _NAMES.get(stmt.name)
+            if names is None:  # psycopg builds a Column per column for each description
+                names = _NAMES[stmt.name] = [d.name for d in cur.description or []]
     except dbapi.Error as exc:
         _HELD.pop(raw, None)
         if begin and held is not None and exc.sqlstate == GONE:  # dropped under us: again
