@@ -194,18 +194,18 @@ def test_list_loads_only_what_reading_needs_and_collects_garbage_again(tmp_path)
 
 
 def _desk_booking_past_its_check_in(db) -> int:
-    """Moves one confirmed booking onto a desk that is free around now, started an hour ago
-    and not over: the next read's sweep releases it. Returns its id."""
+    """Moves one confirmed booking onto a desk, started an hour ago and not over (whatever
+    else was on that desk then is cancelled): the next read's sweep releases it. Returns
+    its id."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    start, end = now - dt.timedelta(hours=1), now + dt.timedelta(hours=1)
     stamp = "%Y-%m-%d %H:%M:%S.%f"
+    start, end = ((now + dt.timedelta(hours=h)).strftime(stamp) for h in (-1, 1))
     with sqlite3.connect(db) as conn:
-        desk = conn.execute(
-            "SELECT id FROM space WHERE kind = 'desk' AND id NOT IN (SELECT space_id FROM "
-            "booking WHERE start_at < ? AND end_at > ?) LIMIT 1",
-            (end.strftime(stamp), start.strftime(stamp))).fetchone()[0]
+        desk = conn.execute("SELECT id FROM space WHERE kind = 'desk' LIMIT 1").fetchone()[0]
         booking = conn.execute("SELECT id FROM booking WHERE status = 'confirmed' LIMIT 1"
                                ).fetchone()[0]
+        conn.execute("UPDATE booking SET status = 'cancelled' WHERE space_id = ? AND "
+                     "start_at < ? AND end_at > ? AND id != ?", (desk, end, start, booking))
         conn.execute("UPDATE booking SET space_id = ?, start_at = ?, end_at = ? WHERE id = ?",
-                     (desk, start.strftime(stamp), end.strftime(stamp), booking))
+                     (desk, start, end, booking))
     return booking
