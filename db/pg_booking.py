@@ -179,10 +179,11 @@ def _parts(stmt: _Prepared, held: set[str] | None, *, begin: bool) -> list[str]:
 
 def _run(conn: Connection, stmt: _Prepared, params: dict[str, Any], *, begin: bool = False,
          commit: bool = False) -> tuple[list[str], list[Any]]:
-    """One round trip: (``begin``) ``BEGIN``, the statement, (``commit``) ``COMMIT``, as one
-    simple-protocol query with the parameters bound by psycopg on the client (its
-    ``ClientCursor``, which quotes every value; a pipeline would add a sync of its own).
-    Column names and rows of the statement."""
+    """One round trip: the statements of :func:`_parts` (any ``PREPARE``, ``BEGIN``, the
+    statement or its ``EXECUTE``) and (``commit``) ``COMMIT``, as one simple-protocol query
+    with the parameters bound by psycopg on the client (its ``ClientCursor``, which quotes
+    every value; a pipeline would add a sync of its own). Column names and rows of the
+    statement. An ``EXECUTE`` of a context whose statements were dropped is sent again."""
     raw = _driver(conn)
     dbapi = conn.dialect.loaded_dbapi  # psycopg (an optional dependency: PostgreSQL only)
     held = _HELD.get(raw)
@@ -207,7 +208,10 @@ def _run(conn: Connection, stmt: _Prepared, params: dict[str, Any], *, begin: bo
             return _run(conn, stmt, params, begin=begin, commit=commit)
         raise DBAPIError.instance(stmt.sql, params, exc, dbapi.Error,
                                   dialect=conn.dialect) from exc
-    _HELD[raw] = listed if held is None else held | {s.name for s in BOTH if stmt is CONTEXT}
+    if held is None:
+        _HELD[raw] = listed
+    elif stmt is CONTEXT:  # any PREPARE travelled with it
+        _HELD[raw] = held | {s.name for s in BOTH}
     return names, list(rows)
 
 
